@@ -1,0 +1,8 @@
+// docs/protocol-table.md, rendered from the protocol table.
+#pragma once
+
+#include <string>
+
+namespace ystpcs::codegen {
+std::string protocol_table_markdown();
+}
