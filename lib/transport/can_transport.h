@@ -1,0 +1,83 @@
+// A CAN interface as the engine and the simulator see it: non-blocking send with a
+// heartbeat-first queue, received frames with timestamps, and the bus state.
+// Implementations: SocketCanTransport (real interfaces) and VirtualBus endpoints
+// (in-process, for --simulate and for tests).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "protocol/can_frame.h"
+#include "runtime/event_loop.h"
+
+namespace ystpcs::transport {
+
+// The bus as the controller experiences it (error frames and interface state).
+enum class BusState { up, error_passive, bus_off, down };
+std::string_view to_string(BusState state);  // "up", "error-passive", "bus-off", "down"
+
+// Heartbeat frames overtake everything else queued (a PCS faults after 5 s without one).
+enum class TxClass { heartbeat, normal };
+
+enum class SendStatus {
+    sent,        // handed to the kernel / the virtual bus
+    queued,      // the kernel queue was full; it goes out as soon as there is room
+    dropped,     // the queue is full too; the frame is lost (counted)
+    down,        // the interface is down; nothing was sent
+};
+
+struct ReceivedFrame {
+    protocol::CanFrame frame;
+    runtime::WallTime timestamp;   // kernel RX timestamp where available
+    runtime::Instant received;     // monotonic time of reception
+};
+
+struct TransportCounters {
+    std::uint64_t rx_frames = 0;
+    std::uint64_t tx_frames = 0;
+    std::uint64_t tx_queued = 0;        // frames that had to wait for room (ENOBUFS/EAGAIN)
+    std::uint64_t tx_dropped = 0;       // lost: queue full or interface down
+    std::uint64_t rx_overflow = 0;      // dropped by the kernel before we read them (SO_RXQ_OVFL)
+    std::uint64_t error_frames = 0;
+    std::uint64_t bus_off = 0;
+    std::uint64_t reopened = 0;         // successful (re)opens after the interface was down/missing
+};
+
+class CanTransport {
+public:
+    using FrameHandler = std::function<void(const ReceivedFrame&)>;
+    using SentHandler = std::function<void(const protocol::CanFrame&, runtime::WallTime)>;
+    using StateHandler = std::function<void(BusState)>;
+
+    virtual ~CanTransport() = default;
+    virtual const std::string& name() const = 0;
+    virtual SendStatus send(const protocol::CanFrame& frame, TxClass tx_class = TxClass::normal) = 0;
+    virtual BusState state() const = 0;
+    virtual TransportCounters counters() const = 0;
+
+    // Frames from the bus (not our own). Error frames are delivered too, flagged `error`.
+    void on_frame(FrameHandler handler) { frame_handler_ = std::move(handler); }
+    // Frames we put on the bus, when they were handed over (recording, diagnostics).
+    void on_sent(SentHandler handler) { sent_handler_ = std::move(handler); }
+    void on_state(StateHandler handler) { state_handler_ = std::move(handler); }
+
+protected:
+    void deliver(const ReceivedFrame& f) const {
+        if (frame_handler_) frame_handler_(f);
+    }
+    void report_sent(const protocol::CanFrame& f, runtime::WallTime t) const {
+        if (sent_handler_) sent_handler_(f, t);
+    }
+    void report_state(BusState s) const {
+        if (state_handler_) state_handler_(s);
+    }
+
+private:
+    FrameHandler frame_handler_;
+    SentHandler sent_handler_;
+    StateHandler state_handler_;
+};
+
+}  // namespace ystpcs::transport

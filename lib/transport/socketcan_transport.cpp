@@ -1,0 +1,282 @@
+#include "transport/socketcan_transport.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include <linux/can.h>
+#include <linux/can/error.h>
+#include <linux/can/raw.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include "protocol/can_id.h"
+#include "transport/error_frames.h"
+
+namespace ystpcs::transport {
+
+std::vector<CanFilter> controller_filters() {
+    constexpr std::uint32_t ps_mask = 0xFF00U | CAN_EFF_FLAG;
+    return {
+        {(static_cast<std::uint32_t>(protocol::kControllerAddress) << 8) | CAN_EFF_FLAG, ps_mask},
+        {(static_cast<std::uint32_t>(protocol::kBroadcastAddress) << 8) | CAN_EFF_FLAG, ps_mask},
+    };
+}
+
+std::vector<CanFilter> pcs_filters() {
+    return {{protocol::kControllerAddress | CAN_EFF_FLAG, 0xFFU | CAN_EFF_FLAG}};
+}
+
+namespace {
+
+can_frame to_kernel(const protocol::CanFrame& f) {
+    can_frame k{};
+    k.can_id = f.extended ? ((f.id & CAN_EFF_MASK) | CAN_EFF_FLAG) : (f.id & CAN_SFF_MASK);
+    if (f.remote) k.can_id |= CAN_RTR_FLAG;
+    k.len = f.dlc > CAN_MAX_DLEN ? CAN_MAX_DLEN : f.dlc;
+    std::memcpy(k.data, f.data.data(), CAN_MAX_DLEN);
+    return k;
+}
+
+protocol::CanFrame from_kernel(const can_frame& k) {
+    protocol::CanFrame f;
+    f.error = (k.can_id & CAN_ERR_FLAG) != 0;
+    f.extended = (k.can_id & CAN_EFF_FLAG) != 0;
+    f.remote = (k.can_id & CAN_RTR_FLAG) != 0;
+    f.id = f.error ? (k.can_id & CAN_ERR_MASK) : f.extended ? (k.can_id & CAN_EFF_MASK) : (k.can_id & CAN_SFF_MASK);
+    f.dlc = k.len;
+    std::memcpy(f.data.data(), k.data, CAN_MAX_DLEN);
+    return f;
+}
+
+bool is_link_error(int e) { return e == ENETDOWN || e == ENODEV || e == ENXIO || e == ENETUNREACH; }
+
+}  // namespace
+
+SocketCanTransport::SocketCanTransport(runtime::EventLoop& loop, std::string interface, SocketCanOptions options)
+    : loop_(loop), interface_(std::move(interface)), options_(std::move(options)), backoff_(options_.min_backoff) {
+    reopen_timer_ = loop_.create_timer([this] {
+        if (!open_socket()) schedule_reopen();
+    });
+    tx_retry_timer_ = loop_.create_timer([this] { flush_queues(); }, runtime::Priority::high);
+    if (!open_socket()) schedule_reopen();
+}
+
+SocketCanTransport::~SocketCanTransport() { close_socket(); }
+
+bool SocketCanTransport::open_socket() {
+    const int fd = ::socket(PF_CAN, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, CAN_RAW);
+    auto give_up = [&](const std::string& why) {
+        if (fd >= 0) ::close(fd);
+        if (why != last_failure_) spdlog::warn("{}: cannot open: {}; retrying", interface_, why);
+        last_failure_ = why;
+        return false;
+    };
+    if (fd < 0) return give_up(std::string("socket(PF_CAN): ") + std::strerror(errno));
+    ifreq ifr{};
+    if (interface_.size() >= IFNAMSIZ) return give_up("interface name too long");
+    std::strncpy(ifr.ifr_name, interface_.c_str(), IFNAMSIZ - 1);
+    if (::ioctl(fd, SIOCGIFINDEX, &ifr) < 0) return give_up(std::string("no such interface (") + std::strerror(errno) + ")");
+    const int ifindex = ifr.ifr_ifindex;
+    if (::ioctl(fd, SIOCGIFFLAGS, &ifr) < 0) return give_up(std::string("SIOCGIFFLAGS: ") + std::strerror(errno));
+    if (!(ifr.ifr_flags & IFF_UP)) return give_up("interface is down");
+
+    std::vector<can_filter> filters;
+    for (const auto& f : options_.filters) filters.push_back(can_filter{f.id, f.mask});
+    if (!filters.empty() && ::setsockopt(fd, SOL_CAN_RAW, CAN_RAW_FILTER, filters.data(),
+                                         static_cast<socklen_t>(filters.size() * sizeof(can_filter))) < 0)
+        return give_up(std::string("CAN_RAW_FILTER: ") + std::strerror(errno));
+    const can_err_mask_t err_mask =
+        options_.error_frames ? (CAN_ERR_TX_TIMEOUT | CAN_ERR_CRTL | CAN_ERR_BUSOFF | CAN_ERR_RESTARTED | CAN_ERR_ACK |
+                                 CAN_ERR_TRX | CAN_ERR_PROT | CAN_ERR_BUSERROR)
+                              : 0;
+    if (::setsockopt(fd, SOL_CAN_RAW, CAN_RAW_ERR_FILTER, &err_mask, sizeof err_mask) < 0)
+        return give_up(std::string("CAN_RAW_ERR_FILTER: ") + std::strerror(errno));
+    const int one = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one);
+    ::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &options_.receive_buffer_bytes, sizeof options_.receive_buffer_bytes);
+
+    sockaddr_can addr{};
+    addr.can_family = AF_CAN;
+    addr.can_ifindex = ifindex;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
+        return give_up(std::string("bind: ") + std::strerror(errno));
+
+    fd_ = fd;
+    watch_ = loop_.watch_fd(fd_, runtime::io_in, [this](std::uint32_t ev) { on_readable(ev); });
+    if (ever_opened_) ++counters_.reopened;
+    spdlog::info("{}: {}", interface_, ever_opened_ ? "reopened" : "opened");
+    ever_opened_ = true;
+    last_failure_.clear();
+    backoff_ = options_.min_backoff;
+    set_state(BusState::up);
+    flush_queues();
+    return true;
+}
+
+void SocketCanTransport::close_socket() {
+    watch_.reset();
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+}
+
+void SocketCanTransport::fail(int error, const char* during) {
+    spdlog::warn("{}: {} failed: {}; the interface is down, reopening", interface_, during, std::strerror(error));
+    close_socket();
+    // Queued frames are stale by the time the link is back; commands time out and report.
+    counters_.tx_dropped += heartbeat_queue_.size() + frame_queue_.size();
+    heartbeat_queue_.clear();
+    frame_queue_.clear();
+    set_state(BusState::down);
+    schedule_reopen();
+}
+
+void SocketCanTransport::schedule_reopen() {
+    if (state_ != BusState::down) set_state(BusState::down);
+    reopen_timer_->arm(loop_.now() + backoff_);
+    backoff_ = std::min(options_.max_backoff, backoff_ * 2);
+}
+
+void SocketCanTransport::set_state(BusState state) {
+    if (state == state_) return;
+    state_ = state;
+    report_state(state);
+}
+
+void SocketCanTransport::on_readable(std::uint32_t events) {
+    if (events & (runtime::io_err | runtime::io_hup)) {
+        int err = 0;
+        socklen_t len = sizeof err;
+        ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len);
+        if (err != 0 && is_link_error(err)) {
+            fail(err, "receive");
+            return;
+        }
+    }
+    if (events & runtime::io_in) read_frames();
+}
+
+void SocketCanTransport::read_frames() {
+    for (std::size_t n = 0; n < options_.max_reads_per_wakeup && fd_ >= 0; ++n) {
+        can_frame k{};
+        iovec iov{&k, sizeof k};
+        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec)) + CMSG_SPACE(sizeof(std::uint32_t)) + 64];
+        msghdr msg{};
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof control;
+        const ssize_t r = ::recvmsg(fd_, &msg, MSG_DONTWAIT);
+        if (r < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+            if (is_link_error(errno)) fail(errno, "receive");
+            else spdlog::warn("{}: recvmsg: {}", interface_, std::strerror(errno));
+            return;
+        }
+        if (static_cast<std::size_t>(r) != sizeof k) continue;  // CAN FD frames are not ours
+        ReceivedFrame rx{from_kernel(k), loop_.wall_now(), loop_.now()};
+        for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+            if (c->cmsg_level != SOL_SOCKET) continue;
+            if (c->cmsg_type == SCM_TIMESTAMPNS) {
+                timespec ts{};
+                std::memcpy(&ts, CMSG_DATA(c), sizeof ts);
+                rx.timestamp = runtime::WallTime(std::chrono::duration_cast<runtime::WallTime::duration>(
+                    std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec)));
+            } else if (c->cmsg_type == SO_RXQ_OVFL) {
+                std::uint32_t dropped = 0;
+                std::memcpy(&dropped, CMSG_DATA(c), sizeof dropped);
+                if (dropped > counters_.rx_overflow) {
+                    spdlog::warn("{}: the kernel dropped {} received frames (receive queue overflow)", interface_,
+                                 dropped - counters_.rx_overflow);
+                    counters_.rx_overflow = dropped;
+                }
+            }
+        }
+        if (rx.frame.error) {
+            ++counters_.error_frames;
+            const ErrorFrameMeaning m = interpret_error_frame(rx.frame);
+            if (m.state == BusState::bus_off) ++counters_.bus_off;
+            spdlog::warn("{}: {}", interface_, m.description);
+            if (m.state) set_state(*m.state);
+        } else {
+            ++counters_.rx_frames;
+        }
+        deliver(rx);
+    }
+}
+
+SocketCanTransport::WriteResult SocketCanTransport::write_frame(const protocol::CanFrame& frame) {
+    if (fd_ < 0) return WriteResult::failed;
+    const can_frame k = to_kernel(frame);
+    const ssize_t r = ::write(fd_, &k, sizeof k);
+    if (r == static_cast<ssize_t>(sizeof k)) {
+        ++counters_.tx_frames;
+        report_sent(frame, loop_.wall_now());
+        return WriteResult::written;
+    }
+    if (r < 0 && (errno == ENOBUFS || errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return WriteResult::no_room;
+    const int err = r < 0 ? errno : EIO;
+    if (is_link_error(err)) fail(err, "send");
+    else spdlog::warn("{}: write: {}", interface_, std::strerror(err));
+    return WriteResult::failed;
+}
+
+SendStatus SocketCanTransport::send(const protocol::CanFrame& frame, TxClass tx_class) {
+    if (fd_ < 0) {
+        ++counters_.tx_dropped;
+        return SendStatus::down;
+    }
+    const bool heartbeat = tx_class == TxClass::heartbeat;
+    // A heartbeat waits only behind other heartbeats; other frames keep their order.
+    const bool may_write_now = heartbeat ? heartbeat_queue_.empty() : (heartbeat_queue_.empty() && frame_queue_.empty());
+    if (may_write_now) {
+        switch (write_frame(frame)) {
+            case WriteResult::written: return SendStatus::sent;
+            case WriteResult::failed:
+                ++counters_.tx_dropped;
+                return fd_ < 0 ? SendStatus::down : SendStatus::dropped;
+            case WriteResult::no_room: break;
+        }
+    }
+    auto& queue = heartbeat ? heartbeat_queue_ : frame_queue_;
+    if (heartbeat) {
+        // A newer heartbeat to the same module replaces a stale one still waiting.
+        for (auto& q : queue) {
+            if (q.id == frame.id) {
+                q = frame;
+                return SendStatus::queued;
+            }
+        }
+    }
+    const std::size_t limit = heartbeat ? options_.max_queued_heartbeats : options_.max_queued_frames;
+    if (queue.size() >= limit) {
+        ++counters_.tx_dropped;
+        return SendStatus::dropped;
+    }
+    queue.push_back(frame);
+    ++counters_.tx_queued;
+    if (!tx_retry_timer_->armed()) tx_retry_timer_->arm(loop_.now() + options_.tx_retry);
+    return SendStatus::queued;
+}
+
+void SocketCanTransport::flush_queues() {
+    for (auto* queue : {&heartbeat_queue_, &frame_queue_}) {
+        while (!queue->empty()) {
+            const WriteResult r = write_frame(queue->front());
+            if (r == WriteResult::no_room) {
+                tx_retry_timer_->arm(loop_.now() + options_.tx_retry);
+                return;
+            }
+            if (fd_ < 0) return;  // failed and closed: the queues were dropped
+            queue->pop_front();
+        }
+    }
+}
+
+}  // namespace ystpcs::transport

@@ -1,0 +1,81 @@
+// A real CAN interface through SocketCAN (CAN_RAW): non-blocking, kernel filters, error
+// frames, kernel RX timestamps, SO_RXQ_OVFL drop counting, a heartbeat-first TX queue for
+// ENOBUFS, and reopening with backoff while the interface is missing or down (never exits).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/event_loop.h"
+#include "transport/can_transport.h"
+
+namespace ystpcs::transport {
+
+// One CAN_RAW filter: a received id matches when (id & mask) == (filter_id & mask); both
+// include SocketCAN's flag bits (CAN_EFF_FLAG, CAN_RTR_FLAG).
+struct CanFilter {
+    std::uint32_t id;
+    std::uint32_t mask;
+};
+
+// Extended frames addressed to the controller (PS = 0xB4) and broadcasts (PS = 0): what a
+// controller needs. Remote frames pass too, so that they are counted as malformed.
+std::vector<CanFilter> controller_filters();
+// Extended frames sent by the controller (SA = 0xB4): what a simulated PCS needs.
+std::vector<CanFilter> pcs_filters();
+
+struct SocketCanOptions {
+    std::vector<CanFilter> filters;          // empty: receive everything
+    bool error_frames = true;                // subscribe to bus-off / controller / restart errors
+    runtime::Duration min_backoff = std::chrono::milliseconds(100);
+    runtime::Duration max_backoff = std::chrono::seconds(1);   // well inside the PCS's 5 s
+    runtime::Duration tx_retry = std::chrono::milliseconds(2); // ENOBUFS does not signal POLLOUT reliably
+    std::size_t max_queued_heartbeats = 64;
+    std::size_t max_queued_frames = 256;
+    int receive_buffer_bytes = 1 << 20;
+    std::size_t max_reads_per_wakeup = 128;  // then yield, so timers are not starved
+};
+
+class SocketCanTransport final : public CanTransport {
+public:
+    SocketCanTransport(runtime::EventLoop& loop, std::string interface, SocketCanOptions options = {});
+    ~SocketCanTransport() override;
+
+    const std::string& name() const override { return interface_; }
+    SendStatus send(const protocol::CanFrame& frame, TxClass tx_class = TxClass::normal) override;
+    BusState state() const override { return state_; }
+    TransportCounters counters() const override { return counters_; }
+    std::size_t queued() const { return heartbeat_queue_.size() + frame_queue_.size(); }
+
+private:
+    enum class WriteResult { written, no_room, failed };
+    bool open_socket();
+    void close_socket();
+    void fail(int error, const char* during);
+    void schedule_reopen();
+    void on_readable(std::uint32_t events);
+    void read_frames();
+    WriteResult write_frame(const protocol::CanFrame& frame);
+    void flush_queues();
+    void set_state(BusState state);
+
+    runtime::EventLoop& loop_;
+    std::string interface_;
+    SocketCanOptions options_;
+    int fd_ = -1;
+    BusState state_ = BusState::down;
+    bool ever_opened_ = false;
+    std::string last_failure_;
+    runtime::Duration backoff_;
+    std::unique_ptr<runtime::FdWatch> watch_;
+    std::unique_ptr<runtime::Timer> reopen_timer_;
+    std::unique_ptr<runtime::Timer> tx_retry_timer_;
+    std::deque<protocol::CanFrame> heartbeat_queue_;
+    std::deque<protocol::CanFrame> frame_queue_;
+    TransportCounters counters_;
+};
+
+}  // namespace ystpcs::transport
