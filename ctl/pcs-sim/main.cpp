@@ -13,7 +13,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "pcs-sim/line_channel.h"
+#include "runtime/line_channel.h"
 #include "protocol/can_id.h"
 #include "protocol/ratings.h"
 #include "protocol/running_states.h"
@@ -125,7 +125,7 @@ int main(int argc, char** argv) {
     if (!command.empty()) {  // client mode
         if (control_path.empty()) usage_error("--command needs --control PATH");
         std::string reply;
-        if (const int e = simctl::send_command(control_path, command, reply); e != 0) {
+        if (const int e = runtime::send_command(control_path, command, reply); e != 0) {
             std::fprintf(stderr, "pcs-sim: cannot reach %s: %s\n", control_path.c_str(), std::strerror(e));
             return 1;
         }
@@ -179,18 +179,18 @@ int main(int argc, char** argv) {
                          rating->model, plant.battery.nominal_voltage_v, plant.battery.capacity_ah,
                          plant.battery.initial_soc * 100);
         }
-        std::unique_ptr<simctl::LineChannelServer> server;
-        std::unique_ptr<simctl::LineChannelStdin> stdin_channel;
+        std::unique_ptr<runtime::LineChannelServer> server;
+        std::unique_ptr<runtime::LineChannelStdin> stdin_channel;
         auto handler = [&rack](const std::string& line) {
             const std::string reply = rack.execute(line);
             spdlog::debug("control: {} -> {}", line, reply);
             return reply;
         };
         if (!control_path.empty()) {
-            server = std::make_unique<simctl::LineChannelServer>(loop, control_path, handler);
+            server = std::make_unique<runtime::LineChannelServer>(loop, control_path, handler);
             spdlog::info("control socket {}", control_path);
         }
-        if (use_stdin) stdin_channel = std::make_unique<simctl::LineChannelStdin>(loop, handler, nullptr);
+        if (use_stdin) stdin_channel = std::make_unique<runtime::LineChannelStdin>(loop, handler, nullptr);
         const int r = loop.run();
         spdlog::info("exiting");
         return r < 0 ? 1 : 0;

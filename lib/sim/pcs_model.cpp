@@ -273,9 +273,11 @@ void PcsModel::handle_start_stop(const DecodedFrame& cmd, Instant now) {
 }
 
 void PcsModel::handle_mode(const DecodedFrame& cmd) {
-    // "The working mode cannot be changed while the PCS runs."
-    const bool ok = !plant_.running() && !power_stage_active(state_) && check_values(cmd).ok();
+    // "The working mode cannot be changed while the PCS runs." Started in idle or standby
+    // mode, nothing runs: the change is allowed and ends that idle run.
+    const bool ok = !power_stage_active(state_) && check_values(cmd).ok();
     if (ok) {
+        if (plant_.running()) stop();
         mode_ = static_cast<std::uint8_t>(cmd.raw[0]);
         raw_params_ = {};
     }

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -54,6 +55,11 @@ public:
     virtual ~CanTransport() = default;
     virtual const std::string& name() const = 0;
     virtual SendStatus send(const protocol::CanFrame& frame, TxClass tx_class = TxClass::normal) = 0;
+    // Several frames handed over together (every module's heartbeat of one round): where the
+    // transport can, in one system call, so that no other process runs between them.
+    virtual void send_batch(std::span<const protocol::CanFrame> frames, TxClass tx_class) {
+        for (const auto& f : frames) send(f, tx_class);
+    }
     virtual BusState state() const = 0;
     virtual TransportCounters counters() const = 0;
 

@@ -1,6 +1,8 @@
 #include "transport/socketcan_transport.h"
 
 #include <cerrno>
+#include <algorithm>
+#include <array>
 #include <cstring>
 
 #include <linux/can.h>
@@ -162,24 +164,36 @@ void SocketCanTransport::on_readable(std::uint32_t events) {
 }
 
 void SocketCanTransport::read_frames() {
-    for (std::size_t n = 0; n < options_.max_reads_per_wakeup && fd_ >= 0; ++n) {
-        can_frame k{};
-        iovec iov{&k, sizeof k};
-        alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec)) + CMSG_SPACE(sizeof(std::uint32_t)) + 64];
-        msghdr msg{};
-        msg.msg_iov = &iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = control;
-        msg.msg_controllen = sizeof control;
-        const ssize_t r = ::recvmsg(fd_, &msg, MSG_DONTWAIT);
-        if (r < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
-            if (is_link_error(errno)) fail(errno, "receive");
-            else spdlog::warn("{}: recvmsg: {}", interface_, std::strerror(errno));
-            return;
-        }
-        if (static_cast<std::size_t>(r) != sizeof k) continue;  // CAN FD frames are not ours
-        ReceivedFrame rx{from_kernel(k), loop_.wall_now(), loop_.now()};
+    // One recvmmsg per wakeup: a burst of received frames never holds the loop for long, and a
+    // due heartbeat (a higher-priority source) runs before the next batch.
+    constexpr std::size_t kBatch = 32;
+    constexpr std::size_t kControl = CMSG_SPACE(sizeof(timespec)) + CMSG_SPACE(sizeof(std::uint32_t)) + 64;
+    std::array<can_frame, kBatch> frames{};
+    std::array<iovec, kBatch> iov{};
+    std::array<mmsghdr, kBatch> msgs{};
+    alignas(cmsghdr) char control[kBatch][kControl];
+    const std::size_t want = std::min(kBatch, options_.max_reads_per_wakeup);
+    for (std::size_t i = 0; i < want; ++i) {
+        iov[i] = iovec{&frames[i], sizeof(can_frame)};
+        msgs[i] = mmsghdr{};
+        msgs[i].msg_hdr.msg_iov = &iov[i];
+        msgs[i].msg_hdr.msg_iovlen = 1;
+        msgs[i].msg_hdr.msg_control = control[i];
+        msgs[i].msg_hdr.msg_controllen = kControl;
+    }
+    const int got = ::recvmmsg(fd_, msgs.data(), static_cast<unsigned>(want), MSG_DONTWAIT, nullptr);
+    if (got < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+        if (is_link_error(errno)) fail(errno, "receive");
+        else spdlog::warn("{}: recvmmsg: {}", interface_, std::strerror(errno));
+        return;
+    }
+    const auto wall = loop_.wall_now();
+    const auto mono = loop_.now();
+    for (int n = 0; n < got && fd_ >= 0; ++n) {
+        if (msgs[n].msg_len != sizeof(can_frame)) continue;  // CAN FD frames are not ours
+        ReceivedFrame rx{from_kernel(frames[n]), wall, mono};
+        msghdr& msg = msgs[n].msg_hdr;
         for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
             if (c->cmsg_level != SOL_SOCKET) continue;
             if (c->cmsg_type == SCM_TIMESTAMPNS) {
@@ -263,6 +277,35 @@ SendStatus SocketCanTransport::send(const protocol::CanFrame& frame, TxClass tx_
     ++counters_.tx_queued;
     if (!tx_retry_timer_->armed()) tx_retry_timer_->arm(loop_.now() + options_.tx_retry);
     return SendStatus::queued;
+}
+
+void SocketCanTransport::send_batch(std::span<const protocol::CanFrame> frames, TxClass tx_class) {
+    const bool heartbeat = tx_class == TxClass::heartbeat;
+    const bool may_write_now = heartbeat ? heartbeat_queue_.empty() : (heartbeat_queue_.empty() && frame_queue_.empty());
+    std::size_t done = 0;
+    if (fd_ >= 0 && may_write_now && frames.size() > 1) {
+        constexpr std::size_t kMax = 64;
+        std::array<can_frame, kMax> k{};
+        std::array<iovec, kMax> iov{};
+        std::array<mmsghdr, kMax> msgs{};
+        const std::size_t n = std::min(frames.size(), kMax);
+        for (std::size_t i = 0; i < n; ++i) {
+            k[i] = to_kernel(frames[i]);
+            iov[i] = iovec{&k[i], sizeof(can_frame)};
+            msgs[i] = mmsghdr{};
+            msgs[i].msg_hdr.msg_iov = &iov[i];
+            msgs[i].msg_hdr.msg_iovlen = 1;
+        }
+        const int sent = ::sendmmsg(fd_, msgs.data(), static_cast<unsigned>(n), MSG_DONTWAIT);
+        if (sent > 0) {
+            done = static_cast<std::size_t>(sent);
+            counters_.tx_frames += done;
+            const auto now = loop_.wall_now();
+            for (std::size_t i = 0; i < done; ++i) report_sent(frames[i], now);
+        }
+        // Anything not taken (ENOBUFS, a link error) goes the ordinary way below.
+    }
+    for (std::size_t i = done; i < frames.size(); ++i) send(frames[i], tx_class);
 }
 
 void SocketCanTransport::flush_queues() {

@@ -36,7 +36,7 @@ struct SocketCanOptions {
     std::size_t max_queued_heartbeats = 64;
     std::size_t max_queued_frames = 256;
     int receive_buffer_bytes = 1 << 20;
-    std::size_t max_reads_per_wakeup = 128;  // then yield, so timers are not starved
+    std::size_t max_reads_per_wakeup = 32;   // one recvmmsg; then yield, so timers are not starved
 };
 
 class SocketCanTransport final : public CanTransport {
@@ -46,6 +46,7 @@ public:
 
     const std::string& name() const override { return interface_; }
     SendStatus send(const protocol::CanFrame& frame, TxClass tx_class = TxClass::normal) override;
+    void send_batch(std::span<const protocol::CanFrame> frames, TxClass tx_class) override;
     BusState state() const override { return state_; }
     TransportCounters counters() const override { return counters_; }
     std::size_t queued() const { return heartbeat_queue_.size() + frame_queue_.size(); }

@@ -1,4 +1,4 @@
-#include "pcs-sim/line_channel.h"
+#include "runtime/line_channel.h"
 
 #include <cerrno>
 #include <cstring>
@@ -10,7 +10,7 @@
 
 #include <spdlog/spdlog.h>
 
-namespace ystpcs::simctl {
+namespace ystpcs::runtime {
 
 namespace {
 
@@ -162,4 +162,4 @@ int send_command(const std::string& path, const std::string& command, std::strin
     return 0;
 }
 
-}  // namespace ystpcs::simctl
+}  // namespace ystpcs::runtime

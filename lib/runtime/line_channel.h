@@ -10,7 +10,7 @@
 
 #include "runtime/event_loop.h"
 
-namespace ystpcs::simctl {
+namespace ystpcs::runtime {
 
 using LineHandler = std::function<std::string(const std::string& line)>;
 
@@ -51,4 +51,4 @@ private:
 // Client side: sends one command, waits (blocking, at most `timeout_ms`) for its reply line.
 int send_command(const std::string& path, const std::string& command, std::string& reply, int timeout_ms = 5000);
 
-}  // namespace ystpcs::simctl
+}  // namespace ystpcs::runtime

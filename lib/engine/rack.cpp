@@ -1,0 +1,161 @@
+#include "engine/rack.h"
+
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "protocol/codec.h"
+
+namespace ystpcs::engine {
+
+using namespace protocol;
+
+Rack::Rack(runtime::EventLoop& loop, EngineOptions options, CommandedStateStore& store)
+    : loop_(loop),
+      options_(options),
+      store_(store),
+      heartbeat_(loop, options.heartbeat_period, [this](runtime::Instant due) { on_tick(due); }) {}
+
+Rack::~Rack() {
+    heartbeat_.stop();
+    for (auto* t : transports_) {
+        t->on_frame(nullptr);
+        t->on_sent(nullptr);
+        t->on_state(nullptr);
+    }
+}
+
+void Rack::attach(transport::CanTransport& t) {
+    transports_.push_back(&t);
+    counters_[&t];
+    t.on_frame([this, &t](const transport::ReceivedFrame& rx) { on_frame(t, rx); });
+    t.on_sent([this, &t](const CanFrame& f, runtime::WallTime when) {
+        for (auto* o : observers_) o->frame(t, f, when, true);
+    });
+    t.on_state([this, &t](transport::BusState s) {
+        spdlog::info("{}: bus {}", t.name(), transport::to_string(s));
+        for (auto* o : observers_) o->interface_changed(t);
+    });
+}
+
+Module& Rack::add_module(transport::CanTransport& t, std::uint8_t address, bool configured) {
+    if (Module* existing = find(t.name(), address)) return *existing;
+    auto m = std::make_unique<Module>(ModuleId{t.name(), address}, loop_, t, options_, store_, configured);
+    Module& ref = *m;
+    ref.set_observer([this](Module& mod, const ModuleChange& change) {
+        for (auto* o : observers_) o->module_changed(mod, change);
+    });
+    modules_.push_back(std::move(m));
+    spdlog::info("{}: serving PCS {} ({})", t.name(), address, configured ? "configured" : "discovered");
+    for (auto* o : observers_) o->module_added(ref);
+    return ref;
+}
+
+bool Rack::remove_module(const std::string& key) {
+    const auto it = std::find_if(modules_.begin(), modules_.end(), [&](const auto& m) { return m->name() == key; });
+    if (it == modules_.end()) return false;
+    std::unique_ptr<Module> m = std::move(*it);
+    modules_.erase(it);
+    for (auto* o : observers_) o->module_removed(*m);
+    spdlog::info("{}: no longer served", key);
+    return true;
+}
+
+Module* Rack::find(const std::string& key) {
+    for (auto& m : modules_)
+        if (m->name() == key) return m.get();
+    return nullptr;
+}
+
+Module* Rack::find(const std::string& interface, std::uint8_t address) {
+    for (auto& m : modules_)
+        if (m->id().address == address && m->id().interface == interface) return m.get();
+    return nullptr;
+}
+
+std::vector<Module*> Rack::modules() const {
+    std::vector<Module*> out;
+    for (const auto& m : modules_) out.push_back(m.get());
+    return out;
+}
+
+std::vector<transport::CanTransport*> Rack::transports() const { return transports_; }
+
+const InterfaceCounters& Rack::interface_counters(const transport::CanTransport& t) const { return counters_.at(&t); }
+
+void Rack::set_options(const EngineOptions& options) {
+    const auto period = options_.heartbeat_period;
+    options_ = options;
+    options_.heartbeat_period = period;
+    for (auto& m : modules_) m->commands().set_timing(CommandTiming{options_.reply_timeout, options_.retries});
+}
+
+void Rack::add_observer(RackObserver* observer) { observers_.push_back(observer); }
+
+void Rack::remove_observer(RackObserver* observer) {
+    observers_.erase(std::remove(observers_.begin(), observers_.end(), observer), observers_.end());
+}
+
+void Rack::on_frame(transport::CanTransport& t, const transport::ReceivedFrame& rx) {
+    for (auto* o : observers_) o->frame(t, rx.frame, rx.timestamp, false);
+    auto& counters = counters_[&t];
+    const Ownership owner = classify(rx.frame);
+    if (owner.traffic == Traffic::not_pcs) {
+        ++counters.not_pcs;
+        return;
+    }
+    if (owner.traffic != Traffic::from_pcs) {
+        // Another controller is commanding PCS on this bus: worth knowing, never obeyed.
+        if (counters.other_controller++ % 1000 == 0)
+            spdlog::warn("{}: a frame from another controller (0xB4) to PCS {}: is a second controller on the bus?",
+                         t.name(), owner.pcs);
+        return;
+    }
+    Module* m = find(t.name(), owner.pcs);
+    if (m == nullptr) {
+        if (!options_.discovery) {
+            ++counters.undiscovered;
+            return;
+        }
+        m = &add_module(t, owner.pcs, false);
+    }
+    const DecodeOutcome d = decode(rx.frame);
+    if (d.ok()) m->on_frame(d.frame(), rx);
+    else m->count_undecodable(d.failure());
+}
+
+namespace {
+std::optional<CanFrame> heartbeat_frame(const Module& m) {
+    const double values[] = {0.0, 0.0, static_cast<double>(m.health())};  // no DC measurement: 0 V, 0 A
+    auto frame = encode(pf::heartbeat, m.id().address, values);
+    if (!frame) return std::nullopt;
+    return frame.value();
+}
+}  // namespace
+
+void Rack::send_heartbeat_now(Module& m) {
+    if (const auto f = heartbeat_frame(m)) {
+        m.transport().send(*f, transport::TxClass::heartbeat);
+        ++m.counters().heartbeats;
+    }
+}
+
+void Rack::on_tick(runtime::Instant due) {
+    // One batch per interface: every module's heartbeat leaves in the same instant.
+    for (auto* t : transports_) {
+        std::vector<CanFrame> batch;
+        for (auto& m : modules_) {
+            if (&m->transport() != t) continue;
+            if (const auto f = heartbeat_frame(*m)) {
+                batch.push_back(*f);
+                ++m->counters().heartbeats;
+            }
+        }
+        if (!batch.empty()) t->send_batch(batch, transport::TxClass::heartbeat);
+    }
+    const auto now = loop_.now();
+    for (auto& m : modules_) m->check_link(now);
+    for (auto* o : observers_) o->tick(due);
+}
+
+}  // namespace ystpcs::engine
