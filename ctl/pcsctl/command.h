@@ -9,6 +9,10 @@ namespace ystpcs::ctl {
 
 struct GlobalOptions {
     bool json = false;
+    std::string bus = "system";   // "system" or "session"
+    std::string bus_address;      // overrides bus
+    std::string module;           // -m: "can0/250", "250", or empty
+    double timeout_s = 30;        // per D-Bus call
 };
 
 struct Command {
@@ -20,5 +24,22 @@ struct Command {
 };
 
 int run_decode(const GlobalOptions& global, std::span<const std::string> args);
+int run_faults(const GlobalOptions& global, std::span<const std::string> args);
+int run_status(const GlobalOptions& global, std::span<const std::string> args);
+int run_monitor(const GlobalOptions& global, std::span<const std::string> args);
+int run_start(const GlobalOptions& global, std::span<const std::string> args);
+int run_stop(const GlobalOptions& global, std::span<const std::string> args);
+int run_reset_faults(const GlobalOptions& global, std::span<const std::string> args);
+int run_estop(const GlobalOptions& global, std::span<const std::string> args);
+int run_set(const GlobalOptions& global, std::span<const std::string> args);
+int run_limits(const GlobalOptions& global, std::span<const std::string> args);
+int run_setting(const GlobalOptions& global, std::span<const std::string> args);
+int run_self_start(const GlobalOptions& global, std::span<const std::string> args);
+int run_version(const GlobalOptions& global, std::span<const std::string> args);
+int run_clock(const GlobalOptions& global, std::span<const std::string> args);
+int run_record(const GlobalOptions& global, std::span<const std::string> args);
+int run_log(const GlobalOptions& global, std::span<const std::string> args);
+int run_list_interfaces(const GlobalOptions& global, std::span<const std::string> args);
+int run_list(const GlobalOptions& global, std::span<const std::string> args);
 
 }  // namespace ystpcs::ctl

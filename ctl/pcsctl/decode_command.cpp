@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "pcsctl/client.h"
 #include "pcsctl/command.h"
 #include "pcsctl/exit_codes.h"
 #include "protocol/capture_decoder.h"

@@ -1,0 +1,297 @@
+// Commands that act on modules: start, stop, reset-faults, estop, set, self-start, limits,
+// setting, clock, version; and the offline fault table.
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+
+#include "pcsctl/client.h"
+#include "pcsctl/exit_codes.h"
+#include "pcsctl/output.h"
+#include "pcsctl/units.h"
+#include "protocol/codec.h"
+#include "protocol/faults.h"
+#include "protocol/modes.h"
+#include "protocol/settings.h"
+
+namespace ystpcs::ctl {
+
+namespace {
+
+void no_args(std::span<const std::string> args, const char* command) {
+    if (!args.empty())
+        throw CommandFailure{exit_usage, std::string(command) + ": unexpected argument '" + args[0] + "' (see pcsctl " +
+                                             command + " --help)"};
+}
+
+void done(const GlobalOptions& g, const std::string& module, const std::string& what) {
+    if (g.json) std::cout << json{{"module", module}, {"ok", true}, {"action", what}}.dump() << '\n';
+    else std::printf("%s: %s\n", module.c_str(), what.c_str());
+}
+
+std::pair<std::string, std::string> key_value(const std::string& arg, const char* command) {
+    const auto eq = arg.find('=');
+    if (eq == std::string::npos || eq == 0)
+        throw CommandFailure{exit_usage, std::string(command) + ": expected NAME=VALUE, got '" + arg + "'"};
+    return {arg.substr(0, eq), arg.substr(eq + 1)};
+}
+
+double value_or_fail(const Result<double>& r) {
+    if (!r) throw CommandFailure{exit_usage, r.error().message};
+    return r.value();
+}
+
+}  // namespace
+
+int run_start(const GlobalOptions& g, std::span<const std::string> args) {
+    no_args(args, "start");
+    Client client(g);
+    auto m = client.module();
+    call("start " + m->name(), [&] { m->Start(); });
+    done(g, m->name(), "started");
+    return exit_ok;
+}
+
+int run_stop(const GlobalOptions& g, std::span<const std::string> args) {
+    no_args(args, "stop");
+    Client client(g);
+    auto m = client.module();
+    call("stop " + m->name(), [&] { m->Stop(); });
+    done(g, m->name(), "stopped");
+    return exit_ok;
+}
+
+int run_reset_faults(const GlobalOptions& g, std::span<const std::string> args) {
+    no_args(args, "reset-faults");
+    Client client(g);
+    auto m = client.module();
+    call("reset faults of " + m->name(), [&] { m->ClearFaults(); });
+    done(g, m->name(), "faults cleared");
+    return exit_ok;
+}
+
+int run_estop(const GlobalOptions& g, std::span<const std::string> args) {
+    no_args(args, "estop");
+    Client client(g);
+    if (g.module.empty()) {
+        call("emergency stop of all modules", [&] { client.manager().EmergencyStopAll(); });
+        done(g, "all", "EMERGENCY STOP: heartbeat state 3 and stop sent; clear with pcsctl reset-faults");
+        return exit_ok;
+    }
+    auto m = client.module();
+    call("emergency stop of " + m->name(), [&] { m->EmergencyStop(); });
+    done(g, m->name(), "EMERGENCY STOP: heartbeat state 3 and stop sent; clear with pcsctl reset-faults");
+    return exit_ok;
+}
+
+int run_self_start(const GlobalOptions& g, std::span<const std::string> args) {
+    if (args.size() != 1 || (args[0] != "on" && args[0] != "off"))
+        throw CommandFailure{exit_usage, "self-start takes on or off"};
+    Client client(g);
+    auto m = client.module();
+    const bool on = args[0] == "on";
+    call("set self-start of " + m->name(), [&] { m->SetSelfStart(on); });
+    done(g, m->name(), on ? "power-on self-start enabled" : "power-on self-start disabled");
+    return exit_ok;
+}
+
+// set cv V | cc A | cp W | cccv V A A_END | cr OHM | mode NAME P1..P4  [--stop-first] [--start]
+int run_set(const GlobalOptions& g, std::span<const std::string> args) {
+    std::vector<std::string> words;
+    std::map<std::string, sdbus::Variant> options;
+    for (const auto& a : args) {
+        if (a == "--stop-first") options["stop_first"] = sdbus::Variant(true);
+        else if (a == "--start") options["start"] = sdbus::Variant(true);
+        else words.push_back(a);
+    }
+    if (words.empty()) throw CommandFailure{exit_usage, "set needs a mode (cv, cc, cp, cccv, cr, or mode NAME ...)"};
+    std::string name = words[0];
+    std::vector<std::string> values(words.begin() + 1, words.end());
+    if (name == "mode") {
+        if (values.empty()) throw CommandFailure{exit_usage, "set mode needs a mode NAME"};
+        name = values[0];
+        values.erase(values.begin());
+    }
+    const protocol::ModeDef* mode = protocol::find_mode(std::string_view(name));
+    if (mode == nullptr) {
+        std::string known;
+        for (const auto& m : protocol::kModes) known += (known.empty() ? "" : ", ") + std::string(m.name);
+        throw CommandFailure{exit_usage, "unknown mode '" + name + "' (" + known + ")"};
+    }
+    if (values.size() != mode->params.size()) {
+        std::string expected;
+        for (const auto& p : mode->params) expected += " " + std::string(p.name);
+        throw CommandFailure{exit_usage, "set " + name + " takes " + std::to_string(mode->params.size()) +
+                                             " value(s):" + (expected.empty() ? " none" : expected)};
+    }
+    std::map<std::string, double> params;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        const auto& p = mode->params[i];
+        params[std::string(p.name)] =
+            value_or_fail(parse_quantity(values[i], p.unit, std::string(mode->name) + " " + std::string(p.title)));
+    }
+    Client client(g);
+    auto m = client.module();
+    call("set mode " + name + " on " + m->name(), [&] { m->SetMode(std::string(mode->name), params, options); });
+    std::string summary = "mode " + std::string(mode->name);
+    for (const auto& [k, val] : params) summary += " " + k + "=" + fixed(val, 3);
+    if (options.count("start")) summary += ", started";
+    done(g, m->name(), summary);
+    return exit_ok;
+}
+
+int run_limits(const GlobalOptions& g, std::span<const std::string> args) {
+    std::map<std::string, double> changes;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        if (args[i] != "--set" || i + 1 >= args.size())
+            throw CommandFailure{exit_usage, "limits takes --set NAME=VALUE (repeatable), e.g. --set max_charge_current_a=150"};
+        const auto [k, val] = key_value(args[++i], "limits");
+        std::string unit;
+        for (std::uint8_t pf : {protocol::pf::protection_1, protocol::pf::protection_2, protocol::pf::protection_3})
+            for (const auto& s : protocol::find_frame(pf)->signals)
+                if (s.name == k) unit = std::string(s.unit);
+        changes[k] = value_or_fail(parse_quantity(val, unit, k));
+    }
+    Client client(g);
+    auto m = client.module();
+    if (!changes.empty()) call("set protection limits of " + m->name(), [&] { m->SetProtectionLimits(changes); });
+    const auto limits = call("read protection limits of " + m->name(), [&] { return m->ReadProtectionLimits(); });
+    if (g.json) {
+        json o = json::object();
+        for (const auto& [k, val] : limits) o[k] = val;
+        std::cout << json{{"module", m->name()}, {"limits", o}}.dump() << '\n';
+        return exit_ok;
+    }
+    std::printf("%s protection limits%s:\n", m->name().c_str(), changes.empty() ? "" : " (after the change)");
+    for (std::uint8_t pf : {protocol::pf::protection_1, protocol::pf::protection_2, protocol::pf::protection_3}) {
+        for (const auto& s : protocol::find_frame(pf)->signals) {
+            const auto it = limits.find(std::string(s.name));
+            std::printf("  %-30s %s\n", std::string(s.name).c_str(),
+                        it == limits.end() ? "—" : with_unit(it->second, protocol::decimals(s), std::string(s.unit)).c_str());
+        }
+    }
+    return exit_ok;
+}
+
+// setting get NAME | setting set NAME VALUE  (VALUE: a number, on/off, or k=v,k=v)
+int run_setting(const GlobalOptions& g, std::span<const std::string> args) {
+    if (args.size() < 2 || (args[0] != "get" && args[0] != "set") || (args[0] == "get" && args.size() != 2) ||
+        (args[0] == "set" && args.size() != 3)) {
+        std::string known;
+        for (const auto& s : protocol::kSettings) known += (known.empty() ? "" : ", ") + std::string(s.name);
+        throw CommandFailure{exit_usage, "usage: setting get NAME | setting set NAME VALUE (names: " + known + ")"};
+    }
+    Client client(g);
+    auto m = client.module();
+    const std::string& name = args[1];
+    if (args[0] == "get") {
+        const auto value = call("read setting " + name + " of " + m->name(), [&] { return m->ReadSetting(name); });
+        const json j = to_json(value);
+        if (g.json) {
+            std::cout << json{{"module", m->name()}, {"setting", name}, {"value", j}}.dump() << '\n';
+        } else {
+            std::printf("%s %s:\n", m->name().c_str(), name.c_str());
+            for (const auto& [k, val] : j.items()) std::printf("  %-36s %s\n", k.c_str(), val.dump().c_str());
+        }
+        return exit_ok;
+    }
+    const std::string& text_value = args[2];
+    // Units come from the setting's frame in the protocol table ("bus_voltage_v=720V").
+    const protocol::SettingDef* setting = protocol::find_setting(std::string_view(name));
+    const protocol::FrameDef* frame = setting && setting->write_pf ? protocol::find_frame(setting->write_pf) : nullptr;
+    auto unit_of_field = [frame](const std::string& field) -> std::string {
+        if (frame)
+            for (const auto& s : frame->signals)
+                if (s.name == field) return std::string(s.unit);
+        return "";
+    };
+    sdbus::Variant value;
+    if (text_value.find('=') != std::string::npos) {
+        std::map<std::string, double> fields;
+        std::size_t start = 0;
+        while (start <= text_value.size()) {
+            const auto comma = text_value.find(',', start);
+            const std::string item = text_value.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+            const auto [k, val] = key_value(item, "setting set");
+            fields[k] = val == "on" || val == "true"    ? 1.0
+                        : val == "off" || val == "false" ? 0.0
+                                                         : value_or_fail(parse_quantity(val, unit_of_field(k), k));
+            if (comma == std::string::npos) break;
+            start = comma + 1;
+        }
+        value = sdbus::Variant(fields);
+    } else if (text_value == "on" || text_value == "true" || text_value == "off" || text_value == "false") {
+        value = sdbus::Variant(text_value == "on" || text_value == "true" ? 1.0 : 0.0);
+    } else {
+        const std::string unit = frame && frame->signals.size() == 1 ? std::string(frame->signals[0].unit) : "";
+        value = sdbus::Variant(value_or_fail(parse_quantity(text_value, unit, name)));
+    }
+    call("write setting " + name + " of " + m->name(), [&] { m->WriteSetting(name, value); });
+    done(g, m->name(), "setting " + name + " written");
+    return exit_ok;
+}
+
+int run_clock(const GlobalOptions& g, std::span<const std::string> args) {
+    if (args.size() != 1 || args[0] != "sync") throw CommandFailure{exit_usage, "usage: clock sync"};
+    Client client(g);
+    for (auto& m : client.modules_or_all()) {
+        call("set the clock of " + m->name(), [&] { m->SetClock(0); });
+        done(g, m->name(), "clock set to this computer's local time");
+    }
+    return exit_ok;
+}
+
+int run_version(const GlobalOptions& g, std::span<const std::string> args) {
+    no_args(args, "version");
+    Client client(g);
+    const std::string daemon = call("read the daemon version", [&] { return client.manager().Version(); });
+    json out{{"pcsctl", YSTPCS_VERSION}, {"ystpcsd", daemon}, {"modules", json::object()}};
+    if (!g.json) std::printf("pcsctl %s\nystpcsd %s\n", YSTPCS_VERSION, daemon.c_str());
+    for (auto& m : client.modules_or_all()) {
+        const auto v = call("read the firmware versions of " + m->name(), [&] { return m->ReadVersions(); });
+        const json j = to_json(sdbus::Variant(v));
+        out["modules"][m->name()] = j;
+        if (!g.json)
+            std::printf("%s  ARM hardware %s software %s, DSP hardware %s software %s\n", m->name().c_str(),
+                        j["arm_hardware"].get<std::string>().c_str(), j["arm_software"].get<std::string>().c_str(),
+                        j["dsp_hardware"].get<std::string>().c_str(), j["dsp_software"].get<std::string>().c_str());
+    }
+    if (g.json) std::cout << out.dump() << '\n';
+    return exit_ok;
+}
+
+// Offline: the fault table of Appendix C, or one code.
+int run_faults(const GlobalOptions& g, std::span<const std::string> args) {
+    if (args.size() > 1) throw CommandFailure{exit_usage, "faults takes at most one CODE"};
+    auto row = [&](std::uint16_t code, std::uint16_t last) {
+        const auto info = protocol::fault_info(code);
+        if (g.json) {
+            json j{{"code", code}, {"meaning", std::string(info.meaning)}, {"action", std::string(info.action)},
+                   {"listed", info.listed}};
+            if (last != code) j["last_code"] = last;
+            std::cout << j.dump() << '\n';
+            return;
+        }
+        char range[32];
+        if (last != code) std::snprintf(range, sizeof range, "%u-%u", code, last);
+        else if (code >= 0x8000) std::snprintf(range, sizeof range, "0x%04X", code);
+        else std::snprintf(range, sizeof range, "%u", code);
+        std::printf("%-10s %-62s %s\n", range, std::string(info.meaning).c_str(), std::string(info.action).c_str());
+    };
+    if (args.size() == 1) {
+        char* end = nullptr;
+        const unsigned long code = std::strtoul(args[0].c_str(), &end, 0);
+        if (end == args[0].c_str() || *end != '\0' || code > 0xFFFF)
+            throw CommandFailure{exit_usage, "fault code '" + args[0] + "' is not 0-65535 (decimal or 0x...)"};
+        row(static_cast<std::uint16_t>(code), static_cast<std::uint16_t>(code));
+        return exit_ok;
+    }
+    if (!g.json) std::printf("%-10s %-62s %s\n", "CODE", "MEANING", "ACTION");
+    for (const auto& f : protocol::kFaults) row(f.first, f.last);
+    if (!g.json)
+        std::printf("\nother codes: 0x8000 and above: internal failure; below: reserved / internal failure — contact "
+                    "the manufacturer.\nclearing: %s.\n",
+                    std::string(protocol::kFaultClearingProcedure).c_str());
+    return exit_ok;
+}
+
+}  // namespace ystpcs::ctl

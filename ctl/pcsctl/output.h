@@ -1,0 +1,31 @@
+// Turning what the daemon returns into text people read and JSON scripts read.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <sdbus-c++/Types.h>
+
+namespace ystpcs::ctl {
+
+using json = nlohmann::ordered_json;
+using Properties = std::map<std::string, sdbus::Variant>;
+
+json to_json(const sdbus::Variant& v);
+json to_json(const Properties& props);
+
+// Typed reads of a property map; NaN / 0 / "" when absent.
+double number(const Properties& p, const std::string& name);
+std::string text(const Properties& p, const std::string& name);
+bool flag(const Properties& p, const std::string& name);
+
+// "655.2" with `decimals`, "—" for NaN.
+std::string fixed(double v, int decimals);
+std::string with_unit(double v, int decimals, const std::string& unit);
+
+// The unit of a value property, from the protocol table ("" if none).
+std::string unit_of(const std::string& property);
+int decimals_of(const std::string& property);
+
+}  // namespace ystpcs::ctl

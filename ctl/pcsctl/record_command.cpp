@@ -1,0 +1,192 @@
+// `pcsctl record`: raw frames through the daemon's frame stream, as candump -L lines
+// (canplayer replays them), or decoded as CSV or JSON lines.
+// `pcsctl log`: a decoded time series of one module, sampled at an interval, as CSV.
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "dbus/names.h"
+#include "pcsctl/client.h"
+#include "pcsctl/client_loop.h"
+#include "pcsctl/exit_codes.h"
+#include "pcsctl/output.h"
+#include "protocol/capture_decoder.h"
+
+namespace ystpcs::ctl {
+
+namespace {
+
+struct Output {
+    std::ofstream file;
+    std::ostream* out = &std::cout;
+    explicit Output(const std::string& path) {
+        if (path == "-") return;
+        file.open(path, std::ios::trunc);
+        if (!file) throw CommandFailure{exit_failure, "cannot write " + path + ": " + std::strerror(errno)};
+        out = &file;
+    }
+};
+
+double seconds_arg(const std::string& s, const char* what) {
+    char* end = nullptr;
+    const double v = std::strtod(s.c_str(), &end);
+    if (end == s.c_str() || *end != '\0' || !(v > 0))
+        throw CommandFailure{exit_usage, std::string(what) + " takes a number of seconds > 0, not '" + s + "'"};
+    return v;
+}
+
+std::string csv_escape(const std::string& s) {
+    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    std::string out = "\"";
+    for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+}
+
+std::string unit_suffix(std::string unit) {
+    if (unit == "°C") return "C";
+    if (unit == "%") return "pct";
+    if (unit == "Ω") return "ohm";
+    return unit;
+}
+
+}  // namespace
+
+int run_record(const GlobalOptions& g, std::span<const std::string> args) {
+    double duration_s = 0;
+    std::string output, format = "candump";
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if ((a == "-d" || a == "--duration") && i + 1 < args.size()) duration_s = seconds_arg(args[++i], "record -d");
+        else if ((a == "-o" || a == "--output") && i + 1 < args.size()) output = args[++i];
+        else if (a == "--format" && i + 1 < args.size()) format = args[++i];
+        else throw CommandFailure{exit_usage, "record: unexpected argument '" + a + "' (see pcsctl record --help)"};
+    }
+    if (output.empty()) throw CommandFailure{exit_usage, "record needs -o FILE (or -o - for standard output)"};
+    if (duration_s <= 0) throw CommandFailure{exit_usage, "record needs -d SECONDS"};
+    if (format != "candump" && format != "csv" && format != "jsonl")
+        throw CommandFailure{exit_usage, "record --format takes candump, csv or jsonl"};
+
+    Client client(g);
+    std::map<std::string, sdbus::Variant> filters;
+    if (!g.module.empty()) {
+        auto m = client.module();
+        const auto ref = dbus::parse_module_path(m->path());
+        filters["interface"] = sdbus::Variant(ref->interface);
+        filters["address"] = sdbus::Variant(ref->address);
+    }
+    sdbus::UnixFd stream = call("open the frame stream", [&] { return client.manager().OpenFrameStream(filters); });
+    Output out(output);
+    protocol::CaptureDecoder decoder;
+    if (format == "csv") *out.out << "t,iface,id,dir,src,dst,frame,field,value\n";
+    std::string buffer;
+    std::size_t lines = 0;
+    auto emit = [&](const std::string& line) {
+        ++lines;
+        if (format == "candump") {
+            *out.out << line << '\n';
+            return;
+        }
+        const auto entry = decoder.decode(line);
+        if (format == "jsonl") {
+            const auto j = decoder.to_json(entry, lines);
+            if (!j.is_null()) *out.out << j.dump() << '\n';
+            return;
+        }
+        if (!entry.decoded) return;
+        const auto j = decoder.to_json(entry, lines);
+        const std::string head = fixed(j.value("t", 0.0), 6) + "," + j["iface"].get<std::string>() + "," +
+                                 j["id"].get<std::string>() + "," + j["dir"].get<std::string>() + "," +
+                                 std::to_string(j["src"].get<int>()) + "," + std::to_string(j["dst"].get<int>()) + "," +
+                                 j["frame"].get<std::string>() + ",";
+        for (const auto& [k, v] : j["fields"].items())
+            *out.out << head << k << "," << csv_escape(v.is_string() ? v.get<std::string>() : v.dump()) << '\n';
+    };
+    const auto start = std::chrono::steady_clock::now();
+    const int fd = stream.get();
+    bool eof = false;
+    run_client_loop(&client.connection(), std::chrono::milliseconds(100),
+                    [&] { return std::chrono::steady_clock::now() - start < std::chrono::duration<double>(duration_s); },
+                    {WatchedFd{fd, [&] {
+                                   char buf[65536];
+                                   const ssize_t r = ::read(fd, buf, sizeof buf);
+                                   if (r <= 0) {
+                                       eof = true;
+                                       return false;
+                                   }
+                                   buffer.append(buf, static_cast<std::size_t>(r));
+                                   for (auto nl = buffer.find('\n'); nl != std::string::npos; nl = buffer.find('\n')) {
+                                       emit(buffer.substr(0, nl));
+                                       buffer.erase(0, nl + 1);
+                                   }
+                                   return true;
+                               }}});
+    out.out->flush();
+    if (eof) throw CommandFailure{exit_unreachable, "the daemon closed the frame stream (did ystpcsd stop?)"};
+    if (output != "-") std::fprintf(stderr, "pcsctl: recorded %zu frames in %.1f s to %s\n", lines, duration_s, output.c_str());
+    return exit_ok;
+}
+
+int run_log(const GlobalOptions& g, std::span<const std::string> args) {
+    double interval_s = 1, duration_s = 0;
+    std::string output;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if ((a == "-i" || a == "--interval") && i + 1 < args.size()) interval_s = seconds_arg(args[++i], "log -i");
+        else if ((a == "-d" || a == "--duration") && i + 1 < args.size()) duration_s = seconds_arg(args[++i], "log -d");
+        else if ((a == "-o" || a == "--output") && i + 1 < args.size()) output = args[++i];
+        else throw CommandFailure{exit_usage, "log: unexpected argument '" + a + "' (see pcsctl log --help)"};
+    }
+    if (output.empty()) throw CommandFailure{exit_usage, "log needs -o FILE.csv (or -o - for standard output)"};
+    if (interval_s < 0.05) throw CommandFailure{exit_usage, "log -i must be at least 0.05 s"};
+    Client client(g);
+    auto m = client.module();
+    // Columns: the identity of the sample, then every value property of the protocol table.
+    std::vector<std::pair<std::string, std::string>> columns;  // property, header
+    for (const auto& f : protocol::kFrames) {
+        if (f.direction != protocol::Direction::from_pcs || f.role == protocol::FrameRole::result || f.mode_parameters) continue;
+        for (const auto& s : f.signals) {
+            if (s.property.empty()) continue;
+            const std::string unit = unit_suffix(std::string(s.unit));
+            columns.emplace_back(std::string(s.property), std::string(s.property) + (unit.empty() ? "" : "_" + unit));
+        }
+    }
+    Output out(output);
+    *out.out << "time,unix_time,module,connected,running_state_name,fault_text,working_mode";
+    for (const auto& c : columns) *out.out << "," << c.second;
+    *out.out << "\n";
+    const auto start = std::chrono::steady_clock::now();
+    std::size_t rows = 0;
+    run_client_loop(&client.connection(), std::chrono::milliseconds(static_cast<long>(interval_s * 1000)), [&] {
+        if (duration_s > 0 && std::chrono::steady_clock::now() - start >= std::chrono::duration<double>(duration_s))
+            return false;
+        const auto p = call("read " + m->name(), [&] { return m->properties(); });
+        const auto now = std::chrono::system_clock::now();
+        const std::time_t t = std::chrono::system_clock::to_time_t(now);
+        char iso[40];
+        std::strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%S", std::localtime(&t));
+        const double unix_s = std::chrono::duration<double>(now.time_since_epoch()).count();
+        *out.out << iso << "," << fixed(unix_s, 3) << "," << m->name() << "," << (flag(p, "Connected") ? 1 : 0) << ","
+                 << csv_escape(text(p, "RunningStateName")) << "," << csv_escape(text(p, "FaultText")) << ","
+                 << text(p, "WorkingMode");
+        for (const auto& c : columns) {
+            const double v = number(p, c.first);
+            *out.out << "," << (std::isfinite(v) ? fixed(v, decimals_of(c.first)) : "");
+        }
+        *out.out << "\n";
+        out.out->flush();
+        ++rows;
+        return true;
+    });
+    if (output != "-") std::fprintf(stderr, "pcsctl: logged %zu samples of %s to %s\n", rows, m->name().c_str(), output.c_str());
+    return exit_ok;
+}
+
+}  // namespace ystpcs::ctl

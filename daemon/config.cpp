@@ -1,0 +1,229 @@
+#include "daemon/config.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "protocol/can_id.h"
+#include "protocol/ratings.h"
+
+namespace ystpcs::daemon {
+
+namespace {
+
+using json = nlohmann::json;
+
+Error bad(const std::string& key, const std::string& why) {
+    return make_error(ErrorKind::invalid_argument, "configuration key '" + key + "': " + why);
+}
+
+// A little reader that remembers which key it is looking at.
+class Reader {
+public:
+    explicit Reader(const json& object, std::string prefix = "") : obj_(object), prefix_(std::move(prefix)) {}
+
+    Result<void> only(const std::set<std::string>& known) const {
+        for (const auto& [k, v] : obj_.items()) {
+            if (known.count(k) == 0) {
+                std::string list;
+                for (const auto& n : known) list += (list.empty() ? "" : ", ") + n;
+                return bad(path(k), "unknown key (known keys: " + list + ")");
+            }
+        }
+        return {};
+    }
+    std::string path(const std::string& key) const { return prefix_.empty() ? key : prefix_ + "." + key; }
+    bool has(const std::string& key) const { return obj_.contains(key); }
+    const json& at(const std::string& key) const { return obj_.at(key); }
+
+    Result<void> boolean(const std::string& key, bool& out) const {
+        if (!has(key)) return {};
+        if (!at(key).is_boolean()) return bad(path(key), "must be true or false");
+        out = at(key).get<bool>();
+        return {};
+    }
+    Result<void> number(const std::string& key, double& out, double min, double max) const {
+        if (!has(key)) return {};
+        if (!at(key).is_number()) return bad(path(key), "must be a number");
+        const double v = at(key).get<double>();
+        if (!std::isfinite(v) || v < min || v > max)
+            return bad(path(key), "must be between " + fmt(min) + " and " + fmt(max) + ", not " + fmt(v));
+        out = v;
+        return {};
+    }
+    Result<void> integer(const std::string& key, long long& out, long long min, long long max) const {
+        if (!has(key)) return {};
+        if (!at(key).is_number_integer() && !at(key).is_number_unsigned()) return bad(path(key), "must be a whole number");
+        const long long v = at(key).get<long long>();
+        if (v < min || v > max)
+            return bad(path(key), "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", not " + std::to_string(v));
+        out = v;
+        return {};
+    }
+    Result<void> seconds(const std::string& key, runtime::Duration& out, double min, double max) const {
+        double v = runtime::seconds(out);
+        if (auto r = number(key, v, min, max); !r) return r;
+        out = std::chrono::duration_cast<runtime::Duration>(std::chrono::duration<double>(v));
+        return {};
+    }
+    Result<void> string(const std::string& key, std::string& out, const std::set<std::string>& allowed = {}) const {
+        if (!has(key)) return {};
+        if (!at(key).is_string()) return bad(path(key), "must be a string");
+        const std::string v = at(key).get<std::string>();
+        if (!allowed.empty() && allowed.count(v) == 0) {
+            std::string list;
+            for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + ("\"" + a + "\"");
+            return bad(path(key), "must be one of " + list + ", not \"" + v + "\"");
+        }
+        out = v;
+        return {};
+    }
+
+    static std::string fmt(double v) {
+        std::ostringstream o;
+        o << v;
+        return o.str();
+    }
+
+private:
+    const json& obj_;
+    std::string prefix_;
+};
+
+#define TRY(expr)                           \
+    do {                                    \
+        if (auto r_ = (expr); !r_) return r_.error(); \
+    } while (0)
+
+bool valid_interface_name(const std::string& s) {
+    if (s.empty() || s.size() > 15) return false;
+    for (char c : s)
+        if (c == '/' || c == ' ' || c == '\t' || c == ':') return false;
+    return true;
+}
+
+}  // namespace
+
+Result<Config> parse_config(const std::string& json_text, Config c) {
+    json doc;
+    try {
+        doc = json::parse(json_text, nullptr, true, /*ignore_comments=*/true);
+    } catch (const std::exception& e) {
+        return make_error(ErrorKind::invalid_argument, std::string("configuration is not valid JSON: ") + e.what());
+    }
+    if (!doc.is_object()) return make_error(ErrorKind::invalid_argument, "configuration must be a JSON object");
+    const Reader r(doc);
+    TRY(r.only({"interfaces", "simulate", "simulation", "modules", "discovery", "kernel_filters", "heartbeat_period_s",
+                "link_timeout_s", "reply_timeout_s", "retries", "stop_wait_s", "on_shutdown", "state_directory",
+                "log_level", "bus", "bus_address", "control_group", "properties_interval_s"}));
+
+    if (r.has("interfaces")) {
+        if (!r.at("interfaces").is_array()) return bad("interfaces", "must be a list of interface names");
+        c.interfaces.clear();
+        for (std::size_t i = 0; i < r.at("interfaces").size(); ++i) {
+            const auto& v = r.at("interfaces")[i];
+            const std::string key = "interfaces[" + std::to_string(i) + "]";
+            if (!v.is_string() || !valid_interface_name(v.get<std::string>()))
+                return bad(key, "must be a network interface name such as \"can0\"");
+            c.interfaces.push_back(v.get<std::string>());
+        }
+    }
+    long long simulate = c.simulate;
+    TRY(r.integer("simulate", simulate, 0, 254));
+    c.simulate = static_cast<unsigned>(simulate);
+    if (r.has("simulation")) {
+        if (!r.at("simulation").is_object()) return bad("simulation", "must be an object");
+        const Reader s(r.at("simulation"), "simulation");
+        TRY(s.only({"model", "battery_voltage_v", "capacity_ah", "internal_resistance_ohm", "soc", "seed", "control_socket"}));
+        TRY(s.string("control_socket", c.simulation.control_socket));
+        if (!c.simulation.control_socket.empty() && c.simulation.control_socket[0] != '/')
+            return bad("simulation.control_socket", "must be an absolute path");
+        std::set<std::string> models;
+        for (const auto& m : protocol::kModuleRatings) models.insert(std::string(m.model));
+        TRY(s.string("model", c.simulation.model, models));
+        TRY(s.number("battery_voltage_v", c.simulation.battery_voltage_v, 10, 1000));
+        TRY(s.number("capacity_ah", c.simulation.capacity_ah, 0.1, 6500));
+        TRY(s.number("internal_resistance_ohm", c.simulation.internal_resistance_ohm, 0.0001, 10));
+        TRY(s.number("soc", c.simulation.soc, 0, 1));
+        long long seed = 0;
+        if (s.has("seed")) {
+            TRY(s.integer("seed", seed, 0, std::numeric_limits<long long>::max()));
+            c.simulation.seed = static_cast<std::uint64_t>(seed);
+        }
+    }
+    if (r.has("modules")) {
+        if (!r.at("modules").is_array()) return bad("modules", "must be a list of {\"interface\": ..., \"address\": ...}");
+        c.modules.clear();
+        for (std::size_t i = 0; i < r.at("modules").size(); ++i) {
+            const std::string key = "modules[" + std::to_string(i) + "]";
+            if (!r.at("modules")[i].is_object()) return bad(key, "must be {\"interface\": \"can0\", \"address\": 250}");
+            const Reader m(r.at("modules")[i], key);
+            TRY(m.only({"interface", "address"}));
+            if (!m.has("interface") || !m.has("address")) return bad(key, "needs both \"interface\" and \"address\"");
+            ConfiguredModule mod;
+            TRY(m.string("interface", mod.interface));
+            if (!valid_interface_name(mod.interface) && mod.interface != "sim")
+                return bad(key + ".interface", "must be a network interface name such as \"can0\"");
+            long long address = 0;
+            TRY(m.integer("address", address, 1, 254));
+            if (!protocol::is_valid_pcs_address(static_cast<unsigned>(address)))
+                return bad(key + ".address", "180 (0xB4) is the controller's address, never a PCS");
+            mod.address = static_cast<std::uint8_t>(address);
+            for (const auto& other : c.modules)
+                if (other.interface == mod.interface && other.address == mod.address)
+                    return bad(key, "module " + mod.interface + "/" + std::to_string(address) + " is listed twice");
+            c.modules.push_back(mod);
+        }
+    }
+    TRY(r.boolean("discovery", c.engine.discovery));
+    TRY(r.boolean("kernel_filters", c.kernel_filters));
+    TRY(r.seconds("heartbeat_period_s", c.engine.heartbeat_period, 0.05, 1.0));
+    TRY(r.seconds("link_timeout_s", c.engine.link_timeout, 0.4, 60));
+    TRY(r.seconds("reply_timeout_s", c.engine.reply_timeout, 0.05, 30));
+    long long retries = c.engine.retries;
+    TRY(r.integer("retries", retries, 0, 10));
+    c.engine.retries = static_cast<int>(retries);
+    TRY(r.seconds("stop_wait_s", c.engine.stop_wait, 0.5, 600));
+    std::string policy = c.on_shutdown == ShutdownPolicy::stop_modules ? "stop" : "leave-running";
+    TRY(r.string("on_shutdown", policy, {"stop", "leave-running"}));
+    c.on_shutdown = policy == "stop" ? ShutdownPolicy::stop_modules : ShutdownPolicy::leave_running;
+    TRY(r.string("state_directory", c.state_directory));
+    if (r.has("state_directory") && (c.state_directory.empty() || c.state_directory[0] != '/'))
+        return bad("state_directory", "must be an absolute path");
+    TRY(r.string("log_level", c.log_level, {"trace", "debug", "info", "warn", "error", "critical"}));
+    TRY(r.string("bus", c.bus, {"system", "session", "none"}));
+    TRY(r.string("bus_address", c.bus_address));
+    TRY(r.string("control_group", c.control_group));
+    if (r.has("control_group") && c.control_group.empty()) return bad("control_group", "must not be empty");
+    TRY(r.seconds("properties_interval_s", c.properties_interval, 0.05, 10));
+    return c;
+}
+
+void Overrides::apply(Config& c) const {
+    for (const auto& i : interfaces)
+        if (std::find(c.interfaces.begin(), c.interfaces.end(), i) == c.interfaces.end()) c.interfaces.push_back(i);
+    if (simulate) c.simulate = *simulate;
+    if (log_level) c.log_level = *log_level;
+    if (state_directory) c.state_directory = *state_directory;
+    if (bus) c.bus = *bus;
+    if (bus_address) c.bus_address = *bus_address;
+    if (discovery) c.engine.discovery = *discovery;
+}
+
+Result<Config> load_config(const std::string& path, Config base) {
+    std::ifstream in(path);
+    if (!in) return make_error(ErrorKind::io, "cannot read configuration " + path + ": " + std::strerror(errno));
+    std::stringstream text;
+    text << in.rdbuf();
+    auto c = parse_config(text.str(), std::move(base));
+    if (!c) return make_error(c.error().kind, path + ": " + c.error().message);
+    return c;
+}
+
+}  // namespace ystpcs::daemon

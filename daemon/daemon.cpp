@@ -1,0 +1,260 @@
+#include "daemon/daemon.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <random>
+
+#include <systemd/sd-daemon.h>
+#include <spdlog/spdlog.h>
+
+#include "daemon/logging.h"
+#include "daemon/state_dump.h"
+#include "protocol/ratings.h"
+#include "transport/socketcan_transport.h"
+
+namespace ystpcs::daemon {
+
+namespace {
+
+constexpr const char* kSimInterface = "sim";
+constexpr auto kShutdownHeartbeats = std::chrono::seconds(1);  // state 1 for this long
+constexpr auto kShutdownLimit = std::chrono::seconds(5);       // and never longer than this
+
+int on_signal(sd_event_source*, const signalfd_siginfo* si, void* userdata) {
+    auto* fn = static_cast<std::function<void(int)>*>(userdata);
+    runtime::run_guarded("signal", [&] { (*fn)(static_cast<int>(si->ssi_signo)); });
+    return 0;
+}
+
+}  // namespace
+
+Daemon::Daemon(Config config, std::string config_path, Overrides overrides)
+    : config_(std::move(config)), config_path_(std::move(config_path)), overrides_(std::move(overrides)) {}
+
+Daemon::~Daemon() {
+    // Users of the transports first (they unregister their handlers), the transports last.
+    dbus_.reset();
+    discovery_.reset();
+    ops_.reset();
+    rack_.reset();
+    simulation_control_.reset();
+    simulated_.reset();
+    simulated_bus_node_.reset();
+    sim_endpoint_.reset();
+    transports_.clear();
+    sim_bus_.reset();
+}
+
+Result<void> Daemon::open_state_store() {
+    // systemd's StateDirectory= passes the path; otherwise the configured one.
+    std::string dir = config_.state_directory;
+    if (const char* env = std::getenv("STATE_DIRECTORY"); env != nullptr && *env != '\0') {
+        dir = env;
+        if (const auto colon = dir.find(':'); colon != std::string::npos) dir.resize(colon);
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    const std::string path = dir + "/commanded.json";
+    const bool writable = !ec && ::access(dir.c_str(), W_OK) == 0;
+    if (!writable) {
+        const std::string why = "state directory " + dir + " is not writable" + (ec ? " (" + ec.message() + ")" : "");
+        if (!config_.interfaces.empty())
+            return make_error(ErrorKind::io, why + ": the last commanded start/stop and self-start bytes of 0x0F " +
+                                                 "could not survive a restart; fix it or set state_directory");
+        spdlog::warn("{}; simulated modules only, so nothing is persisted", why);
+        store_ = std::make_unique<engine::CommandedStateStore>("");
+        return {};
+    }
+    store_ = std::make_unique<engine::CommandedStateStore>(path);
+    if (auto r = store_->load(); !r) spdlog::error("{}", r.error().message);
+    spdlog::info("commanded 0x0F bytes persisted in {}", path);
+    return {};
+}
+
+Result<void> Daemon::start() {
+    if (config_.interfaces.empty() && config_.simulate == 0)
+        return make_error(ErrorKind::invalid_argument, "nothing to serve: give --interface IFACE and/or --simulate N");
+    if (auto r = open_state_store(); !r) return r;
+    rack_ = std::make_unique<engine::Rack>(loop_, config_.engine, *store_);
+    ops_ = std::make_unique<engine::Operations>(*rack_);
+    discovery_ = std::make_unique<engine::DiscoveryReads>(*rack_, *ops_);
+
+    for (const auto& name : config_.interfaces) {
+        transport::SocketCanOptions options;
+        if (config_.kernel_filters) options.filters = transport::controller_filters();
+        auto t = std::make_unique<transport::SocketCanTransport>(loop_, name, options);
+        rack_->attach(*t);
+        transports_.push_back(std::move(t));
+    }
+    if (config_.simulate > 0) {
+        sim_bus_ = std::make_unique<transport::VirtualBus>(loop_, kSimInterface);
+        sim_endpoint_ = sim_bus_->connect();
+        rack_->attach(*sim_endpoint_);
+        simulated_bus_node_ = sim_bus_->connect();
+        simulated_ = std::make_unique<sim::SimulatedRack>(loop_, *simulated_bus_node_);
+        const auto* rating = protocol::find_module_rating(config_.simulation.model);
+        std::random_device random;
+        for (unsigned a = 1; a <= config_.simulate; ++a) {
+            sim::PcsConfig pcs;
+            pcs.address = static_cast<std::uint8_t>(a);
+            pcs.plant.rating = *rating;
+            pcs.plant.battery.nominal_voltage_v = config_.simulation.battery_voltage_v;
+            pcs.plant.battery.capacity_ah = config_.simulation.capacity_ah;
+            pcs.plant.battery.internal_resistance_ohm = config_.simulation.internal_resistance_ohm;
+            pcs.plant.battery.initial_soc = config_.simulation.soc;
+            pcs.plant.seed = config_.simulation.seed ? *config_.simulation.seed + a : random();
+            simulated_->add(pcs);
+            rack_->add_module(*sim_endpoint_, pcs.address, true);
+        }
+        spdlog::info("simulating {} {} module(s) on the in-process bus '{}'", config_.simulate, rating->model,
+                     kSimInterface);
+        if (!config_.simulation.control_socket.empty()) {
+            // The simulated modules' fault injection, as pcs-sim offers it (docs/simulator.md).
+            try {
+                simulation_control_ = std::make_unique<runtime::LineChannelServer>(
+                    loop_, config_.simulation.control_socket,
+                    [this](const std::string& line) { return simulated_->execute(line); });
+            } catch (const std::exception& e) {
+                return make_error(ErrorKind::io, std::string("simulation.control_socket: ") + e.what());
+            }
+            spdlog::info("simulated modules' control channel on {}", config_.simulation.control_socket);
+        }
+    }
+    for (const auto& m : config_.modules) {
+        transport::CanTransport* t = nullptr;
+        for (auto* candidate : rack_->transports())
+            if (candidate->name() == m.interface) t = candidate;
+        if (t == nullptr)
+            return make_error(ErrorKind::invalid_argument, "configured module " + m.interface + "/" +
+                                                               std::to_string(m.address) + " is on an interface " +
+                                                               "this daemon does not serve");
+        rack_->add_module(*t, m.address, true);
+    }
+    setup_signals();
+    if (config_.bus != "none") {
+        dbus_ = std::make_unique<dbus::DbusService>(loop_, *rack_, *ops_, [this] { return shutting_down_; });
+        if (auto r = dbus_->start(bus_config()); !r) return r;
+    } else {
+        spdlog::warn("D-Bus disabled (bus = none): SIGUSR1 logs the state; nothing can command the modules");
+    }
+    // Last: the first round is due now, and start-up work (the D-Bus name request) must not
+    // make it late.
+    rack_->start_heartbeat();
+    return {};
+}
+
+dbus::BusConfig Daemon::bus_config() const {
+    return dbus::BusConfig{config_.bus, config_.bus_address, config_.control_group, config_.properties_interval,
+                           YSTPCS_VERSION};
+}
+
+void Daemon::setup_signals() {
+    signal_handler_ = [this](int sig) {
+        switch (sig) {
+            case SIGTERM:
+            case SIGINT: begin_shutdown(); break;
+            case SIGHUP: reload(); break;
+            case SIGUSR1: dump_state(); break;
+            default: break;
+        }
+    };
+    for (int sig : {SIGTERM, SIGINT, SIGHUP, SIGUSR1})
+        sd_event_add_signal(loop_.native(), nullptr, sig, on_signal, &signal_handler_);
+}
+
+int Daemon::run() {
+    sd_notify(0, "READY=1\nSTATUS=serving");
+    const int r = loop_.run();
+    return r < 0 ? EXIT_FAILURE : r;
+}
+
+void Daemon::dump_state() {
+    spdlog::info("state: {}", rack_json(*rack_, loop_.now()).dump());
+}
+
+void Daemon::reload() {
+    spdlog::info("reloading the configuration{}", config_path_.empty() ? " (no file: nothing to reload)" : " from " + config_path_);
+    if (config_path_.empty()) return;
+    auto next = load_config(config_path_);
+    if (!next) {
+        spdlog::error("reload refused, keeping the running configuration: {}", next.error().message);
+        return;
+    }
+    Config n = next.value();
+    overrides_.apply(n);
+    if (n.interfaces != config_.interfaces || n.simulate != config_.simulate || n.bus != config_.bus ||
+        n.bus_address != config_.bus_address || n.kernel_filters != config_.kernel_filters ||
+        n.state_directory != config_.state_directory || n.engine.heartbeat_period != config_.engine.heartbeat_period)
+        spdlog::warn("reload: interfaces, simulate, bus, kernel_filters, state_directory and heartbeat_period_s "
+                     "take effect only after a restart");
+    if (auto r = set_log_level(n.log_level); !r) spdlog::error("{}", r.error().message);
+    rack_->set_options(n.engine);
+    config_.engine = n.engine;
+    config_.log_level = n.log_level;
+    config_.on_shutdown = n.on_shutdown;
+    config_.control_group = n.control_group;
+    config_.properties_interval = n.properties_interval;
+    // Modules added to the list are served from now on; ones taken off it are forgotten.
+    for (const auto& m : n.modules) {
+        for (auto* t : rack_->transports())
+            if (t->name() == m.interface) rack_->add_module(*t, m.address, true);
+    }
+    for (const auto& old : config_.modules) {
+        bool kept = false;
+        for (const auto& m : n.modules) kept = kept || (m.interface == old.interface && m.address == old.address);
+        if (!kept) rack_->remove_module(old.interface + "/" + std::to_string(old.address));
+    }
+    config_.modules = n.modules;
+    if (dbus_) dbus_->reconfigure(bus_config());
+    spdlog::info("configuration reloaded");
+}
+
+void Daemon::begin_shutdown() {
+    if (shutting_down_) {
+        spdlog::warn("second termination signal: exiting at once");
+        loop_.exit(EXIT_SUCCESS);
+        return;
+    }
+    shutting_down_ = true;
+    sd_notify(0, "STOPPING=1\nSTATUS=shutting down");
+    if (config_.on_shutdown == ShutdownPolicy::leave_running) {
+        // Heartbeats simply stop; each PCS's own 5 s timeout applies.
+        spdlog::info("shutting down, leaving the modules running (on_shutdown = leave-running)");
+        loop_.exit(EXIT_SUCCESS);
+        return;
+    }
+    spdlog::info("shutting down: stopping the modules this controller started; heartbeat state 1 for {} s",
+                 std::chrono::duration_cast<std::chrono::seconds>(kShutdownHeartbeats).count());
+    for (auto* m : rack_->modules()) {
+        m->set_health(engine::ControllerHealth::shutdown);
+        if (!m->commanded().start.value_or(false)) continue;
+        ++pending_stops_;
+        ops_->stop(*m, [this, m](Result<void> r) {
+            if (!r) spdlog::warn("{}: stop at shutdown: {}", m->name(), r.error().message);
+            else spdlog::info("{}: stopped", m->name());
+            --pending_stops_;
+            finish_shutdown_when_done();
+        });
+    }
+    const auto now = loop_.now();
+    shutdown_deadline_ = now + kShutdownHeartbeats;
+    shutdown_timer_ = loop_.create_timer([this] { finish_shutdown_when_done(); });
+    shutdown_timer_->arm(shutdown_deadline_);
+}
+
+void Daemon::finish_shutdown_when_done() {
+    const auto now = loop_.now();
+    if (now < shutdown_deadline_) return;  // heartbeats with state 1 go on until then
+    if (pending_stops_ > 0 && now < shutdown_deadline_ - kShutdownHeartbeats + kShutdownLimit) {
+        shutdown_timer_->arm(now + std::chrono::milliseconds(100));
+        return;
+    }
+    if (pending_stops_ > 0) spdlog::warn("{} stop(s) unanswered; exiting anyway", pending_stops_);
+    spdlog::info("shutdown complete");
+    loop_.exit(EXIT_SUCCESS);
+}
+
+}  // namespace ystpcs::daemon

@@ -1,0 +1,50 @@
+// Who may change a module: uid 0, the daemon's own user, and members of the control group
+// (default "ystpcs"). The caller's credentials come from the bus (GetConnectionCredentials,
+// asked asynchronously so the loop never waits on the bus daemon), the groups from the
+// reply's UnixGroupIDs or, where the bus does not report them, /proc/<pid>/status.
+// Decisions are cached per unique bus name (never reused by the bus).
+#pragma once
+
+#include <sys/types.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <sdbus-c++/IConnection.h>
+#include <sdbus-c++/IProxy.h>
+
+namespace ystpcs::dbus {
+
+struct CallerCredentials {
+    uid_t uid = 0;
+    std::vector<gid_t> groups;  // primary and supplementary
+};
+
+class Authorizer {
+public:
+    Authorizer(sdbus::IConnection& connection, std::string control_group);
+    // Resolves the group name (at start-up and on reload).
+    void set_control_group(std::string name);
+
+    // `done(empty)` when `sender` may change modules, `done(reason)` otherwise.
+    using Decision = std::function<void(std::optional<std::string> denied_reason)>;
+    void authorize(const std::string& sender, const std::string& action, Decision done);
+
+    // The pure rule, for tests: root, the daemon's uid, or a member of `group`.
+    static bool allowed(const CallerCredentials& caller, uid_t daemon_uid, std::optional<gid_t> group);
+
+private:
+    void decide(const std::string& sender, const std::string& action, const CallerCredentials& c, Decision done);
+
+    std::unique_ptr<sdbus::IProxy> bus_;
+    std::string group_name_;
+    std::optional<gid_t> group_;
+    uid_t own_uid_;
+    std::map<std::string, CallerCredentials> cache_;
+};
+
+}  // namespace ystpcs::dbus

@@ -1,0 +1,176 @@
+#include "daemon/dbus/manager_object.h"
+
+#include <unistd.h>
+
+#include "daemon/dbus/variants.h"
+#include "dbus/names.h"
+
+namespace ystpcs::dbus {
+
+using ManagerIface = org::ystpcs::pcs1::Manager_adaptor;
+
+ManagerObject::ManagerObject(sdbus::IConnection& connection, ServiceContext& context, FrameStreams& streams,
+                             std::string version)
+    : AdaptorInterfaces(connection, kManagerPath), context_(context), streams_(streams), version_(std::move(version)) {
+    registerAdaptor();
+}
+
+ManagerObject::~ManagerObject() {
+    *alive_ = false;
+    unregisterAdaptor();
+}
+
+void ManagerObject::modules_changed() {
+    try {
+        emitPropertiesChangedSignal(ManagerIface::INTERFACE_NAME, {"Modules"});
+    } catch (const std::exception& e) {
+        spdlog::warn("cannot emit PropertiesChanged(Modules): {}", e.what());
+    }
+}
+
+void ManagerObject::interfaces_changed() {
+    try {
+        emitPropertiesChangedSignal(ManagerIface::INTERFACE_NAME, {"Interfaces"});
+    } catch (const std::exception& e) {
+        spdlog::warn("cannot emit PropertiesChanged(Interfaces): {}", e.what());
+    }
+}
+
+std::string ManagerObject::Version() { return version_; }
+
+std::vector<sdbus::Struct<std::string, std::string, std::map<std::string, uint64_t>>> ManagerObject::Interfaces() {
+    std::vector<sdbus::Struct<std::string, std::string, std::map<std::string, uint64_t>>> out;
+    for (const auto* t : context_.rack.transports()) {
+        const auto c = t->counters();
+        const auto& i = context_.rack.interface_counters(*t);
+        out.emplace_back(t->name(), std::string(transport::to_string(t->state())),
+                         std::map<std::string, uint64_t>{{"rx", c.rx_frames},
+                                                         {"tx", c.tx_frames},
+                                                         {"tx_queued", c.tx_queued},
+                                                         {"tx_dropped", c.tx_dropped},
+                                                         {"rx_overflow", c.rx_overflow},
+                                                         {"error_frames", c.error_frames},
+                                                         {"bus_off", c.bus_off},
+                                                         {"reopened", c.reopened},
+                                                         {"not_pcs", i.not_pcs},
+                                                         {"other_controller", i.other_controller},
+                                                         {"undiscovered", i.undiscovered}});
+    }
+    return out;
+}
+
+std::vector<sdbus::ObjectPath> ManagerObject::Modules() {
+    std::vector<sdbus::ObjectPath> out;
+    for (const auto* m : context_.rack.modules()) out.emplace_back(module_path(m->id().interface, m->id().address));
+    return out;
+}
+
+std::map<std::string, uint64_t> ManagerObject::Heartbeat() {
+    const auto& h = context_.rack.heartbeat_stats();
+    auto us = [](runtime::Duration d) {
+        return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(d).count());
+    };
+    return {{"ticks", h.ticks},
+            {"skipped", h.skipped},
+            {"max_lateness_us", us(h.max_lateness)},
+            {"p50_lateness_us", us(h.lateness_percentile(0.5))},
+            {"p99_lateness_us", us(h.lateness_percentile(0.99))}};
+}
+
+template <class... T>
+void ManagerObject::control(const SharedResult<T...>& r, const char* action, std::function<void()> go) {
+    guarded(r, [&] {
+        if (context_.shutting_down())
+            throw to_dbus_error(make_error(ErrorKind::busy, "ystpcsd is shutting down; try again after it restarted"));
+        const sdbus::Message* msg = getObject().getCurrentlyProcessedMessage();
+        context_.authorizer.authorize(msg ? msg->getSender() : "", action,
+                                      [alive = alive_, r, go = std::move(go)](std::optional<std::string> denied) {
+                                          if (denied) return answer_error(r, access_denied(*denied));
+                                          if (!*alive) return;
+                                          guarded(r, go);
+                                      });
+    });
+}
+
+void ManagerObject::EmergencyStopAll(sdbus::Result<>&& result) {
+    auto r = share(std::move(result));
+    control(r, "EmergencyStopAll", [this, r] {
+        struct Pending {
+            int left = 0;
+            std::string failures;
+        };
+        auto pending = std::make_shared<Pending>();
+        const auto modules = context_.rack.modules();
+        if (modules.empty()) return answer(r);
+        pending->left = static_cast<int>(modules.size());
+        for (auto* m : modules) {
+            context_.ops.emergency_stop(*m, [r, pending, name = m->name()](ystpcs::Result<void> res) {
+                if (!res) pending->failures += (pending->failures.empty() ? "" : "; ") + name + ": " + res.error().message;
+                if (--pending->left > 0) return;
+                if (pending->failures.empty()) answer(r);
+                else answer_error(r, to_dbus_error(make_error(ErrorKind::timeout,
+                                                              "emergency stop sent (heartbeat state 3) to every module, "
+                                                              "but not every stop was confirmed: " + pending->failures)));
+            });
+        }
+    });
+}
+
+void ManagerObject::BroadcastStop(sdbus::Result<>&& result, std::string interface) {
+    auto r = share(std::move(result));
+    control(r, "BroadcastStop", [this, r, interface] {
+        for (auto* t : context_.rack.transports())
+            if (t->name() == interface) return context_.ops.broadcast_stop(*t, reply_void(r));
+        answer_error(r, invalid_argument("ystpcsd does not serve an interface '" + interface + "'"));
+    });
+}
+
+sdbus::UnixFd ManagerObject::OpenFrameStream(const std::map<std::string, sdbus::Variant>& filters) {
+    FrameFilter f;
+    try {
+        for (const auto& [key, value] : filters) {
+            const std::string t = value.peekValueType();
+            if (key == "interface" && t == "s") f.interface = value.get<std::string>();
+            else if (key == "address") {
+                const auto n = number_of(value);
+                if (!n || *n < 1 || *n > 254 || *n != static_cast<int>(*n))
+                    throw invalid_argument("filter address must be a PCS address 1-254");
+                f.address = static_cast<std::uint8_t>(*n);
+            }
+            else if (key == "pfs" && t == "ay") {
+                for (auto p : value.get<std::vector<std::uint8_t>>()) f.pfs.insert(p);
+            } else if (key == "direction" && t == "s") {
+                const auto d = value.get<std::string>();
+                if (d == "rx") f.tx = false;
+                else if (d == "tx") f.rx = false;
+                else if (d != "both") throw invalid_argument("filter direction must be \"rx\", \"tx\" or \"both\"");
+            } else {
+                throw invalid_argument("unknown or mistyped filter '" + key + "' (" + t +
+                                       "); known: interface s, address y, pfs ay, direction s");
+            }
+        }
+        auto fd = streams_.open(f);
+        if (!fd) throw to_dbus_error(fd.error());
+        return sdbus::UnixFd(fd.value(), sdbus::adopt_fd);
+    } catch (const sdbus::Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw sdbus::Error(std::string(kErrorPrefix) + "Failed", e.what());
+    }
+}
+
+void ManagerObject::ForgetModule(sdbus::Result<>&& result, sdbus::ObjectPath module) {
+    auto r = share(std::move(result));
+    control(r, "ForgetModule", [this, r, module] {
+        const auto ref = parse_module_path(module);
+        engine::Module* m = ref ? context_.rack.find(ref->interface, ref->address) : nullptr;
+        if (m == nullptr) return answer_error(r, invalid_argument("no module at " + std::string(module)));
+        if (m->configured())
+            return answer_error(r, to_dbus_error(make_error(ErrorKind::interlock,
+                                                            m->name() + " is in the configuration; remove it there and reload")));
+        context_.rack.remove_module(m->name());
+        answer(r);
+    });
+}
+
+}  // namespace ystpcs::dbus

@@ -1,0 +1,40 @@
+// /org/ystpcs/pcs1: org.freedesktop.DBus.ObjectManager and org.ystpcs.pcs1.Manager.
+#pragma once
+
+#include <sdbus-c++/sdbus-c++.h>
+
+#include "daemon/dbus/frame_streams.h"
+#include "daemon/dbus/method_result.h"
+#include "daemon/dbus/service_context.h"
+#include "manager-adaptor.h"
+
+namespace ystpcs::dbus {
+
+class ManagerObject final : public sdbus::AdaptorInterfaces<org::ystpcs::pcs1::Manager_adaptor, sdbus::ObjectManager_adaptor,
+                                                            sdbus::Properties_adaptor> {
+public:
+    ManagerObject(sdbus::IConnection& connection, ServiceContext& context, FrameStreams& streams, std::string version);
+    ~ManagerObject();
+    void modules_changed();
+    void interfaces_changed();
+
+private:
+    std::string Version() override;
+    std::vector<sdbus::Struct<std::string, std::string, std::map<std::string, uint64_t>>> Interfaces() override;
+    std::vector<sdbus::ObjectPath> Modules() override;
+    std::map<std::string, uint64_t> Heartbeat() override;
+    void EmergencyStopAll(sdbus::Result<>&& result) override;
+    void BroadcastStop(sdbus::Result<>&& result, std::string interface) override;
+    sdbus::UnixFd OpenFrameStream(const std::map<std::string, sdbus::Variant>& filters) override;
+    void ForgetModule(sdbus::Result<>&& result, sdbus::ObjectPath module) override;
+
+    template <class... T>
+    void control(const SharedResult<T...>& r, const char* action, std::function<void()> go);
+
+    ServiceContext& context_;
+    FrameStreams& streams_;
+    std::string version_;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace ystpcs::dbus

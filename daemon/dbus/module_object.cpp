@@ -1,0 +1,404 @@
+#include "daemon/dbus/module_object.h"
+
+#include <cmath>
+#include <limits>
+
+#include "daemon/dbus/method_result.h"
+#include "daemon/dbus/variants.h"
+#include "dbus/names.h"
+#include "protocol/faults.h"
+#include "protocol/running_states.h"
+
+namespace ystpcs::dbus {
+
+using namespace protocol;
+using ModuleIface = org::ystpcs::pcs1::Module_adaptor;
+
+namespace {
+
+std::uint64_t micros(runtime::WallTime t) {
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+    return us < 0 ? 0 : static_cast<std::uint64_t>(us);
+}
+
+std::string version_text(const std::optional<std::array<std::uint8_t, 6>>& v, std::size_t first) {
+    if (!v) return "";
+    return std::to_string((*v)[first]) + "." + std::to_string((*v)[first + 1]) + "." + std::to_string((*v)[first + 2]);
+}
+
+std::string names_of(const SettingDef* = nullptr) {
+    std::string out;
+    for (const auto& s : kSettings) out += (out.empty() ? "" : ", ") + std::string(s.name);
+    return out;
+}
+
+std::string mode_names() {
+    std::string out;
+    for (const auto& m : kModes) out += (out.empty() ? "" : ", ") + std::string(m.name);
+    return out;
+}
+
+std::string param_names(const ModeDef& m) {
+    std::string out;
+    for (const auto& p : m.params) out += (out.empty() ? "" : ", ") + std::string(p.name);
+    return out.empty() ? "no parameters" : out;
+}
+
+}  // namespace
+
+ModuleObject::ModuleObject(sdbus::IConnection& connection, ServiceContext& context, engine::Module& module)
+    : AdaptorInterfaces(connection, module_path(module.id().interface, module.id().address)),
+      context_(context),
+      module_(module) {
+    registerAdaptor();
+    emitInterfacesAddedSignal({ModuleIface::INTERFACE_NAME});
+}
+
+ModuleObject::~ModuleObject() {
+    *alive_ = false;
+    try {
+        emitInterfacesRemovedSignal({ModuleIface::INTERFACE_NAME});
+    } catch (const std::exception& e) {
+        spdlog::debug("InterfacesRemoved for {}: {}", module_.name(), e.what());
+    }
+    unregisterAdaptor();
+}
+
+// ---- change tracking ------------------------------------------------------------------------
+
+void ModuleObject::changed(const engine::ModuleChange& c) {
+    const auto slots = engine::value_slots();
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+        if (!c.values.test(i)) continue;
+        if (!slots[i].signal->property.empty()) dirty_.insert(std::string(slots[i].signal->property));
+        if (!slots[i].signal->text_property.empty()) dirty_.insert(std::string(slots[i].signal->text_property));
+    }
+    if (c.link) dirty_.insert("Connected");
+    if (c.state) dirty_.insert("PowerStageActive");
+    if (c.fault) dirty_.insert("FaultAction");
+    if (c.mode) dirty_.insert({"WorkingMode", "WorkingModeCode", "WorkingModeParameters", "WorkingModeReported"});
+    if (c.versions) dirty_.insert({"ArmVersion", "DspVersion"});
+    if (c.commanded) dirty_.insert({"SelfStart", "CommandedStart"});
+    if (c.health) dirty_.insert("HeartbeatState");
+    // Signals are not batched: a client waiting for a state or a fault hears it at once.
+    try {
+        if (c.state && module_.running_state()) {
+            const auto s = *module_.running_state();
+            emitStateChanged(s, std::string(running_state_name(s)));
+        }
+        if (c.fault && module_.fault_code()) {
+            const auto f = *module_.fault_code();
+            if (f != 0) emitFaultRaised(f, std::string(fault_info(f).meaning));
+            else emitFaultCleared();
+        }
+    } catch (const std::exception& e) {
+        spdlog::warn("{}: cannot emit a signal: {}", module_.name(), e.what());
+    }
+}
+
+void ModuleObject::flush() {
+    if (dirty_.empty()) return;
+    const std::vector<std::string> names(dirty_.begin(), dirty_.end());
+    dirty_.clear();
+    try {
+        emitPropertiesChangedSignal(ModuleIface::INTERFACE_NAME, names);
+    } catch (const std::exception& e) {
+        spdlog::warn("{}: cannot emit PropertiesChanged: {}", module_.name(), e.what());
+    }
+}
+
+// ---- properties -----------------------------------------------------------------------------
+
+std::string ModuleObject::Interface() { return module_.id().interface; }
+uint8_t ModuleObject::Address() { return module_.id().address; }
+bool ModuleObject::Configured() { return module_.configured(); }
+bool ModuleObject::Connected() { return module_.connected(); }
+uint64_t ModuleObject::LastSeen() { return module_.last_seen() ? micros(*module_.last_seen()) : 0; }
+bool ModuleObject::PowerStageActive() {
+    return module_.running_state() && power_stage_active(*module_.running_state());
+}
+std::string ModuleObject::FaultAction() {
+    if (!module_.fault_code()) return "unknown";
+    return std::string(fault_info(*module_.fault_code()).action);
+}
+std::string ModuleObject::WorkingMode() {
+    const auto& m = module_.working_mode();
+    const ModeDef* def = m ? find_mode(m->code) : nullptr;
+    return def ? std::string(def->name) : "";
+}
+uint8_t ModuleObject::WorkingModeCode() { return module_.working_mode() ? module_.working_mode()->code : 0; }
+std::map<std::string, double> ModuleObject::WorkingModeParameters() {
+    std::map<std::string, double> out;
+    const auto& m = module_.working_mode();
+    const ModeDef* def = m ? find_mode(m->code) : nullptr;
+    if (def)
+        for (std::size_t i = 0; i < def->params.size(); ++i)
+            out[std::string(def->params[i].name)] = mode_param_from_raw(def->params[i], m->raw[i]);
+    return out;
+}
+bool ModuleObject::WorkingModeReported() { return module_.working_mode() && module_.working_mode()->reported; }
+bool ModuleObject::SelfStart() { return module_.commanded().self_start.value_or(false); }
+std::string ModuleObject::CommandedStart() {
+    const auto s = module_.commanded().start;
+    return s ? (*s ? "start" : "stop") : "unknown";
+}
+uint8_t ModuleObject::HeartbeatState() { return static_cast<uint8_t>(module_.health()); }
+std::string ModuleObject::ArmVersion() {
+    const auto& v = module_.versions().arm;
+    return v ? "hardware " + version_text(v, 0) + ", software " + version_text(v, 3) : "";
+}
+std::string ModuleObject::DspVersion() {
+    const auto& v = module_.versions().dsp;
+    return v ? "hardware " + version_text(v, 0) + ", software " + version_text(v, 3) : "";
+}
+std::map<std::string, uint64_t> ModuleObject::Counters() {
+    const auto& c = module_.counters();
+    return {{"rx", c.rx},
+            {"tx", c.commands.tx + c.heartbeats},
+            {"heartbeats", c.heartbeats},
+            {"decode_errors", c.decode_errors},
+            {"unknown_frames", c.unknown_frames},
+            {"replies", c.commands.replies},
+            {"timeouts", c.commands.timeouts},
+            {"retries", c.commands.retries},
+            {"rejected", c.commands.rejected},
+            {"links_lost", c.links_lost}};
+}
+
+double ModuleObject::value_double(std::uint8_t pf, std::uint8_t index) {
+    const auto slot = engine::slot_index(pf, index);
+    if (!slot || !module_.values().at(*slot).known) return std::numeric_limits<double>::quiet_NaN();
+    return module_.values().at(*slot).value;
+}
+
+std::uint64_t ModuleObject::value_integer(std::uint8_t pf, std::uint8_t index) {
+    const auto slot = engine::slot_index(pf, index);
+    if (!slot || !module_.values().at(*slot).known) return 0;
+    return static_cast<std::uint64_t>(module_.values().at(*slot).raw);
+}
+
+std::string ModuleObject::value_text(std::uint8_t pf, std::uint8_t index) {
+    const auto slot = engine::slot_index(pf, index);
+    if (!slot || !module_.values().at(*slot).known) return "unknown";
+    const auto& s = engine::value_slots()[*slot];
+    return s.signal->enumeration ? std::string(enum_text(*s.signal->enumeration, module_.values().at(*slot).raw)) : "";
+}
+
+// ---- methods --------------------------------------------------------------------------------
+
+template <class... T>
+void ModuleObject::control(const SharedResult<T...>& r, const char* action, std::function<void()> go) {
+    guarded(r, [&] {
+        if (context_.shutting_down())
+            throw to_dbus_error(make_error(ErrorKind::busy, "ystpcsd is shutting down; try again after it restarted"));
+        const sdbus::Message* msg = getObject().getCurrentlyProcessedMessage();
+        const std::string sender = msg ? msg->getSender() : "";
+        const std::string what = std::string(action) + " on " + module_.name();
+        context_.authorizer.authorize(sender, what, [alive = alive_, r, go = std::move(go), what](std::optional<std::string> denied) {
+            if (denied) return answer_error(r, access_denied(*denied));
+            if (!*alive) return answer_error(r, to_dbus_error(make_error(ErrorKind::not_connected, "the module was removed")));
+            guarded(r, go);
+        });
+    });
+}
+
+void ModuleObject::Start(sdbus::Result<>&& result) {
+    auto r = share(std::move(result));
+    control(r, "Start", [this, r] { context_.ops.start(module_, reply_void(r)); });
+}
+
+void ModuleObject::Stop(sdbus::Result<>&& result) {
+    auto r = share(std::move(result));
+    control(r, "Stop", [this, r] { context_.ops.stop(module_, reply_void(r)); });
+}
+
+void ModuleObject::ClearFaults(sdbus::Result<>&& result) {
+    auto r = share(std::move(result));
+    control(r, "ClearFaults", [this, r] { context_.ops.clear_faults(module_, reply_void(r)); });
+}
+
+void ModuleObject::SetSelfStart(sdbus::Result<>&& result, bool enabled) {
+    auto r = share(std::move(result));
+    control(r, "SetSelfStart", [this, r, enabled] { context_.ops.set_self_start(module_, enabled, reply_void(r)); });
+}
+
+void ModuleObject::SetMode(sdbus::Result<>&& result, std::string mode, std::map<std::string, double> params,
+                           std::map<std::string, sdbus::Variant> options) {
+    auto r = share(std::move(result));
+    guarded(r, [&] {
+        const ModeDef* def = find_mode(std::string_view(mode));
+        if (def == nullptr) throw invalid_argument("unknown working mode '" + mode + "' (known: " + mode_names() + ")");
+        std::vector<double> values;
+        for (const auto& p : def->params) {
+            const auto it = params.find(std::string(p.name));
+            if (it == params.end())
+                throw invalid_argument("mode " + mode + " needs parameter " + std::string(p.name) + " (" +
+                                       param_names(*def) + ")");
+            values.push_back(it->second);
+        }
+        for (const auto& [name, value] : params) {
+            bool known = false;
+            for (const auto& p : def->params) known = known || p.name == name;
+            if (!known)
+                throw invalid_argument("mode " + mode + " has no parameter '" + name + "' (" + param_names(*def) + ")");
+        }
+        engine::SetModeOptions o;
+        for (const auto& [name, value] : options) {
+            if (value.peekValueType() != "b")
+                throw invalid_argument("option " + name + " must be a boolean");
+            if (name == "stop_first") o.stop_first = value.get<bool>();
+            else if (name == "start") o.start = value.get<bool>();
+            else throw invalid_argument("unknown option '" + name + "' (stop_first, start)");
+        }
+        control(r, "SetMode", [this, r, def, values, o] { context_.ops.set_mode(module_, *def, values, o, reply_void(r)); });
+    });
+}
+
+void ModuleObject::ReadWorkingMode(sdbus::Result<std::string, std::map<std::string, double>>&& result) {
+    auto r = share(std::move(result));
+    guarded(r, [&] {
+        context_.ops.read_mode(module_, [r](ystpcs::Result<engine::WorkingMode> m) {
+            if (!m) return answer_error(r, to_dbus_error(m.error()));
+            const ModeDef* def = find_mode(m.value().code);
+            std::map<std::string, double> params;
+            if (def)
+                for (std::size_t i = 0; i < def->params.size(); ++i)
+                    params[std::string(def->params[i].name)] = mode_param_from_raw(def->params[i], m.value().raw[i]);
+            answer(r, def ? std::string(def->name) : "unknown", params);
+        });
+    });
+}
+
+namespace {
+std::map<std::string, double> limits_map(const ProtectionLimits& l) {
+    std::map<std::string, double> out;
+    auto put = [&out](std::uint8_t pf_code, const std::array<double, 4>& values) {
+        const FrameDef* f = find_frame(pf_code);
+        for (std::size_t i = 0; i < 4; ++i) out[std::string(f->signals[i].name)] = values[i];
+    };
+    if (l.set1) put(pf::protection_1, values_of(*l.set1));
+    if (l.set2) put(pf::protection_2, values_of(*l.set2));
+    if (l.set3) put(pf::protection_3, values_of(*l.set3));
+    return out;
+}
+}  // namespace
+
+void ModuleObject::ReadProtectionLimits(sdbus::Result<std::map<std::string, double>>&& result) {
+    auto r = share(std::move(result));
+    guarded(r, [&] {
+        context_.ops.read_protection(module_, [r](ystpcs::Result<ProtectionLimits> l) {
+            if (!l) return answer_error(r, to_dbus_error(l.error()));
+            answer(r, limits_map(l.value()));
+        });
+    });
+}
+
+void ModuleObject::SetProtectionLimits(sdbus::Result<>&& result, std::map<std::string, double> limits) {
+    auto r = share(std::move(result));
+    control(r, "SetProtectionLimits", [this, r, limits] {
+        context_.ops.write_protection(module_, limits, [r](ystpcs::Result<ProtectionLimits> l) {
+            if (!l) return answer_error(r, to_dbus_error(l.error()));
+            answer(r);
+        });
+    });
+}
+
+void ModuleObject::ReadSetting(sdbus::Result<sdbus::Variant>&& result, std::string name) {
+    auto r = share(std::move(result));
+    guarded(r, [&] {
+        const SettingDef* s = find_setting(std::string_view(name));
+        if (s == nullptr) throw invalid_argument("unknown setting '" + name + "' (known: " + names_of() + ")");
+        context_.ops.read_setting(module_, *s, [r, s](ystpcs::Result<engine::Replies> replies) {
+            if (!replies) return answer_error(r, to_dbus_error(replies.error()));
+            std::map<std::string, double> out;
+            for (const auto& f : replies.value())
+                for (std::size_t i = 0; i < f.def->signals.size(); ++i)
+                    out[(s->read_count > 1 ? std::string(f.def->name) + "." : "") + std::string(f.def->signals[i].name)] =
+                        f.value[i];
+            answer(r, sdbus::Variant(out));
+        });
+    });
+}
+
+void ModuleObject::WriteSetting(sdbus::Result<>&& result, std::string name, sdbus::Variant value) {
+    auto r = share(std::move(result));
+    guarded(r, [&] {
+        const SettingDef* s = find_setting(std::string_view(name));
+        if (s == nullptr) throw invalid_argument("unknown setting '" + name + "' (known: " + names_of() + ")");
+        if (s->write_pf == 0) throw invalid_argument("setting " + name + " is read-only");
+        const FrameDef& frame = *find_frame(s->write_pf);
+        NamedValues values;
+        const std::string type = value.peekValueType();
+        if (type == "a{sd}") {
+            for (const auto& [k, v] : value.get<std::map<std::string, double>>()) values[k] = v;
+        } else if (type == "a{sv}") {
+            for (const auto& [k, v] : value.get<std::map<std::string, sdbus::Variant>>()) {
+                const auto n = number_of(v);
+                if (!n) throw invalid_argument("setting " + name + ": field " + k + " must be a number or boolean");
+                values[k] = *n;
+            }
+        } else if (const auto n = number_of(value)) {
+            if (frame.signals.size() != 1)
+                throw invalid_argument("setting " + name + " has several fields (" + field_list(frame) +
+                                       "): pass a dictionary");
+            values[std::string(frame.signals[0].name)] = *n;
+        } else {
+            throw invalid_argument("setting " + name + ": value must be a{sd}, a{sv} or a number, not '" + type + "'");
+        }
+        control(r, "WriteSetting", [this, r, s, values] { context_.ops.write_setting(module_, *s, values, reply_void(r)); });
+    });
+}
+
+void ModuleObject::SetClock(sdbus::Result<>&& result, uint64_t time) {
+    auto r = share(std::move(result));
+    control(r, "SetClock", [this, r, time] {
+        const runtime::WallTime t = time == 0 ? context_.rack.loop().wall_now()
+                                              : runtime::WallTime(std::chrono::duration_cast<runtime::WallTime::duration>(
+                                                    std::chrono::microseconds(time)));
+        context_.ops.set_clock(module_, t, reply_void(r));
+    });
+}
+
+void ModuleObject::ReadVersions(sdbus::Result<std::map<std::string, sdbus::Variant>>&& result) {
+    auto r = share(std::move(result));
+    guarded(r, [&] {
+        context_.ops.read_versions(module_, [r](ystpcs::Result<engine::FirmwareVersions> v) {
+            if (!v) return answer_error(r, to_dbus_error(v.error()));
+            std::map<std::string, sdbus::Variant> out;
+            out["arm_hardware"] = sdbus::Variant(version_text(v.value().arm, 0));
+            out["arm_software"] = sdbus::Variant(version_text(v.value().arm, 3));
+            out["dsp_hardware"] = sdbus::Variant(version_text(v.value().dsp, 0));
+            out["dsp_software"] = sdbus::Variant(version_text(v.value().dsp, 3));
+            answer(r, out);
+        });
+    });
+}
+
+void ModuleObject::SetPhasePower(sdbus::Result<>&& result, std::string kind, double phase_a, double phase_b,
+                                 double phase_c) {
+    auto r = share(std::move(result));
+    guarded(r, [&] {
+        if (kind != "active" && kind != "reactive") throw invalid_argument("kind must be \"active\" or \"reactive\"");
+        const auto which = kind == "active" ? engine::PhasePower::active : engine::PhasePower::reactive;
+        const std::array<double, 3> v{phase_a, phase_b, phase_c};
+        control(r, "SetPhasePower", [this, r, which, v] { context_.ops.set_phase_power(module_, which, v, reply_void(r)); });
+    });
+}
+
+void ModuleObject::EmergencyStop(sdbus::Result<>&& result) {
+    auto r = share(std::move(result));
+    control(r, "EmergencyStop", [this, r] { context_.ops.emergency_stop(module_, reply_void(r)); });
+}
+
+std::map<std::string, sdbus::Struct<double, uint64_t>> ModuleObject::GetValues() {
+    std::map<std::string, sdbus::Struct<double, uint64_t>> out;
+    const auto slots = engine::value_slots();
+    for (std::size_t i = 0; i < slots.size(); ++i) {
+        const auto& v = module_.values().at(i);
+        if (!v.known || slots[i].signal->property.empty()) continue;
+        out[std::string(slots[i].signal->property)] = sdbus::Struct<double, uint64_t>{v.value, micros(v.timestamp)};
+    }
+    return out;
+}
+
+}  // namespace ystpcs::dbus

@@ -1,0 +1,19 @@
+// What every D-Bus object of the daemon works with.
+#pragma once
+
+#include <functional>
+
+#include "daemon/dbus/authorizer.h"
+#include "engine/operations.h"
+#include "engine/rack.h"
+
+namespace ystpcs::dbus {
+
+struct ServiceContext {
+    engine::Rack& rack;
+    engine::Operations& ops;
+    Authorizer& authorizer;
+    std::function<bool()> shutting_down;
+};
+
+}  // namespace ystpcs::dbus

@@ -1,0 +1,142 @@
+#!/bin/sh
+# ystpcsd on real SocketCAN (vcan0 in user-mode Linux) with two pcs-sim modules as a separate
+# process, a private system-like dbus-daemon and pcsctl; candump and cansend from outside.
+# Heartbeat to both; discovery; start, CC-CV, stop, mode change (refused while running,
+# accepted with --stop-first); pcs-sim silent → communication lost → back; vcan0 down/up;
+# malformed and foreign frames counted and ignored; a daemon restart while a module runs keeps
+# bytes 1 and 3 of 0x0F; pcs-sim never faults with 0x800D; SIGTERM's stop sequence; a
+# recording replayed with canplayer.
+. "$UML_LIB"
+. "$YSTPCS_SOURCE_ROOT/tests/system/ystpcs.sh"
+require_guest
+require_cmd cansend candump canplayer dbus-daemon busctl
+
+DIR=$(make_tmpdir)
+chmod 0755 "$DIR"
+DUMP=$DIR/dump.log
+SIM=$DIR/sim.sock
+start_bus "$DIR" system
+start_candump vcan0 "$DUMP"
+bg_start "$PCS_SIM" --interface vcan0 --address 1 --address 2 --no-noise --soc 0.6 --control "$SIM" --log-level warn \
+    >"$DIR/sim.log" 2>&1
+wait_for 5 test -S "$SIM" || fail "pcs-sim did not start: $(cat "$DIR/sim.log")"
+sim() { "$PCS_SIM" --control "$SIM" --command "$*" >/dev/null || fail "pcs-sim control: $*"; }
+status_json() { "$PCSCTL" --bus-address "$BUS" -m "vcan0/$1" --json status; }
+prop() { json_get "$(status_json "$1")" "j['properties']['$2']"; }
+state_is() { [ "$(prop "$1" RunningState)" = "$2" ]; }
+connected_is() { [ "$(prop "$1" Connected)" = "$2" ]; }
+listed() { pcsctl list 2>/dev/null | grep -q "$1"; }
+in_file() { grep -q "$2" "$1"; }
+since() { sed -n "$(($1 + 1)),\$p" "$DUMP"; }
+
+start_ystpcsd "$DIR/daemon.log" --interface vcan0 --state-directory "$DIR/state" --log-level info
+info "ystpcsd up"
+
+# --- discovery and heartbeat to both modules ------------------------------------------------------
+wait_for 5 listed vcan0/2 || fail "modules not discovered: $(pcsctl list)"
+expect_exit 0 pcsctl list
+assert_contains "$OUT" "vcan0/1"
+wait_for 5 state_is 1 13 || fail "module 1 not in standby"
+mark=$(wc -l <"$DUMP")
+sleep 2
+for a in 01 02; do
+    n=$(since "$mark" | grep -c " 181A${a}B4#0000271002")
+    [ "$n" -ge 8 ] || fail "module $a: $n heartbeats (state 2) in 2 s"
+done
+[ "$(prop 1 MaxChargeCurrent)" = 176.0 ] || fail "limits not read on discovery"
+
+# --- drive module 1: CC-CV, mode change refused while running, stop_first ------------------------
+expect_exit 0 pcsctl -m vcan0/1 set cccv 700V -100A -5A --start
+wait_for 5 state_is 1 12 || fail "module 1 not in constant-current operation"
+mark=$(wc -l <"$DUMP")
+expect_exit 7 pcsctl -m vcan0/1 set cv 690V
+assert_contains "$OUT" "stop_first"
+since "$mark" | grep -q ' 180B01B4#' && fail "a 0x0B reached the bus although the change was refused"
+expect_exit 0 pcsctl -m vcan0/1 set cv 690V --stop-first --start
+wait_for 5 state_is 1 11 || fail "module 1 not in constant-voltage operation after --stop-first"
+since "$mark" | grep -E ' 18(0F|0B|0C)01B4#' | sed 's/^([0-9.]*) vcan0 //' >"$DIR/seq"
+[ "$(cut -c3-4 "$DIR/seq" | tr '\n' ' ')" = "0F 0B 0C 0F " ] || fail "stop_first sequence: $(cat "$DIR/seq")"
+expect_exit 0 pcsctl -m vcan0/1 stop
+wait_for 5 state_is 1 5 || fail "module 1 did not stop"
+expect_exit 0 pcsctl -m vcan0/1 set cccv 700V -100A -5A --start
+wait_for 5 state_is 1 12 || fail "module 1 did not start again"
+
+# --- a daemon restart while module 1 runs: bytes 1 and 3 of 0x0F unchanged -------------------------
+expect_exit 0 pcsctl -m vcan0/1 self-start on
+kill -KILL "$YSTPCSD_PID"
+wait "$YSTPCSD_PID" 2>/dev/null
+sleep 1
+start_ystpcsd "$DIR/daemon.log" --interface vcan0 --state-directory "$DIR/state" --log-level info
+wait_for 5 state_is 1 12 || fail "module 1 stopped by the restart"
+mark=$(wc -l <"$DUMP")
+expect_exit 0 pcsctl -m vcan0/1 reset-faults
+f=$(since "$mark" | grep ' 180F01B4#' | head -1)
+case $f in *"#0101010000000000") ;; *) fail "0x0F after the restart: '$f', expected start, clear, self-start = 01 01 01" ;; esac
+state_is 1 12 || fail "module 1 not running after the restart"
+expect_exit 0 pcsctl -m vcan0/1 self-start off
+
+# --- pcs-sim goes silent: communication lost, values kept, then back ----------------------------------
+sim silent 2 3
+wait_for 3 connected_is 2 False || fail "module 2 not reported lost"
+v=$(prop 2 DcVoltage)
+[ "$v" != "nan" ] && [ "$v" != "None" ] || fail "values zeroed or dropped while lost: $v"
+wait_for 6 connected_is 2 True || fail "module 2 not back"
+grep -q "vcan0/2: communication lost" "$DIR/daemon.log" || fail "no 'communication lost' in the log"
+grep -q "vcan0/2: communication restored" "$DIR/daemon.log" || fail "no 'communication restored' in the log"
+
+# --- malformed and foreign frames: counted, ignored ----------------------------------------------------
+cansend vcan0 123#1122                     # standard identifier: the kernel filter drops it
+cansend vcan0 1811B401#11223344            # PS 0xB4 but DLC 4: not PCS traffic
+cansend vcan0 1811B401#R                   # remote frame
+cansend vcan0 1899B401#0000000000000000    # unknown PF from PCS 1
+cansend vcan0 180FB401#0100000000000000    # a command PF sent by a PCS: wrong direction
+cansend vcan0 18FF0203#0000000000000000    # foreign addresses: filtered
+cansend vcan0 180F02B4#0000000000000000    # another controller commanding PCS 2 (0xB4 as sender)
+sleep 0.5
+c=$(status_json 1)
+[ "$(json_get "$c" "j['properties']['Counters']['unknown_frames']")" -ge 1 ] || fail "unknown frame not counted"
+[ "$(json_get "$c" "j['properties']['Counters']['decode_errors']")" -ge 1 ] || fail "wrong-direction frame not counted"
+i=$(busctl --address="$BUS" --json=short get-property org.ystpcs.pcs1 /org/ystpcs/pcs1 org.ystpcs.pcs1.Manager Interfaces)
+[ "$(json_get "$i" "j['data'][0][2]['not_pcs']")" -ge 2 ] || fail "DLC-4 and remote frames not counted: $i"
+state_is 1 12 || fail "module 1 disturbed by the junk"
+
+# --- vcan0 down and up: both processes survive, heartbeats resume, no 0x800D ------------------------------
+CANDUMP_PID=$(pgrep -f "candump -L vcan0" | head -1)
+kill "$CANDUMP_PID" 2>/dev/null
+ip link set vcan0 down
+sleep 2
+ip link set vcan0 up
+start_candump vcan0 "$DIR/after.log"
+wait_for 5 in_file "$DIR/after.log" ' 181A01B4#' || fail "no heartbeat after vcan0 came back: $(tail -5 "$DIR/daemon.log")"
+kill -0 "$YSTPCSD_PID" || fail "ystpcsd died with the link"
+wait_for 5 in_file "$DIR/after.log" ' 1811B401#' || fail "pcs-sim silent after vcan0 came back"
+sleep 2
+grep -q "vcan0: bus down" "$DIR/daemon.log" || fail "the link loss is not in the log"
+grep -E ' 1813B40[12]#0600800D' "$DUMP" "$DIR/after.log" && fail "a module faulted with 0x800D while ystpcsd ran"
+grep -q "vcan0: reopened" "$DIR/daemon.log" || fail "the transport did not reopen"
+
+# --- record, replay with canplayer ----------------------------------------------------------------------
+expect_exit 0 pcsctl -m vcan0/1 record -d 2 -o "$DIR/rec.log"
+[ "$(wc -l <"$DIR/rec.log")" -ge 100 ] || fail "short recording"
+ip link add dev vcan9 type vcan && ip link set vcan9 up
+start_candump vcan9 "$DIR/replay.log"
+canplayer -I "$DIR/rec.log" vcan9=vcan0 || fail "canplayer"
+sleep 0.5
+[ "$(wc -l <"$DIR/replay.log")" = "$(wc -l <"$DIR/rec.log")" ] || fail "replayed $(wc -l <"$DIR/replay.log") of $(wc -l <"$DIR/rec.log")"
+expect_exit 0 pcsctl decode "$DIR/replay.log"
+printf '%s\n' "$OUT" | grep -q '"error"' && fail "the replay does not decode"
+
+# --- SIGTERM: stop the module this controller started, heartbeat state 1 for 1 s, exit 0 -------------------
+mark=$(wc -l <"$DIR/after.log")
+stop_ystpcsd
+[ "$YSTPCSD_STATUS" = 0 ] || fail "ystpcsd exited $YSTPCSD_STATUS"
+sed -n "$((mark + 1)),\$p" "$DIR/after.log" >"$DIR/shutdown.log"
+grep -q ' 180F01B4#00' "$DIR/shutdown.log" || fail "no stop to module 1 at shutdown"
+grep -q ' 180F02B4#' "$DIR/shutdown.log" && fail "module 2 (never started by ystpcsd) was sent 0x0F at shutdown"
+n=$(grep -c ' 181A01B4#0000271001' "$DIR/shutdown.log")
+[ "$n" -ge 4 ] && [ "$n" -le 7 ] || fail "$n heartbeats with state 1 at shutdown, expected ~5 (1 s)"
+sleep 1
+last=$(grep ' 181A' "$DIR/after.log" | tail -1)
+case $last in *"#0000271001"*) ;; *) fail "the last heartbeat is not state 1: $last" ;; esac
+wait_for 3 in_file "$DIR/after.log" ' 1813B401#05' || fail "module 1 not stopped after shutdown"
+info "daemon on SocketCAN: every scenario passed"

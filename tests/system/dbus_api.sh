@@ -1,0 +1,198 @@
+#!/bin/sh
+# ystpcsd --simulate 2 on a private bus with the system bus's rules and ystpcs's policy:
+# every pcsctl command, every D-Bus method and typed error (dbus_methods.py), a python3-dbus
+# client, access denied for an unprivileged caller (bus policy and daemon check) with nothing
+# on the bus, and the PropertiesChanged rate. Runs on the host (no CAN needed).
+. "${UML_LIB:?}"
+. "$YSTPCS_SOURCE_ROOT/tests/system/ystpcs.sh"
+require_cmd dbus-daemon busctl setpriv
+[ "$(id -u)" = 0 ] || skip "needs root (to run clients as nobody)"
+[ -x "$PY" ] && "$PY" -c "import dbus" 2>/dev/null || skip "python3-dbus not installed"
+
+DIR=$(mktemp -d /tmp/ystpcs-dbus-XXXXXX)
+trap 'stop_bg; rm -rf "$DIR"' EXIT
+start_bus "$DIR" system
+cat >"$DIR/ystpcsd.json" <<EOF
+{
+  "simulate": 2,
+  "simulation": {"seed": 7, "control_socket": "$DIR/sim.sock"},
+  "state_directory": "$DIR/state",
+  "control_group": "users"
+}
+EOF
+start_ystpcsd "$DIR/daemon.log" --config "$DIR/ystpcsd.json"
+info "ystpcsd up (pid $YSTPCSD_PID)"
+wait_for 5 sh -c "'$PCSCTL' --bus-address '$BUS' -m 1 status --json | grep -q '\"RunningState\":13'" ||
+    fail "module 1 not in standby: $(tail -5 "$DIR/daemon.log")"
+
+# --- reading, as root and as nobody -----------------------------------------------------------
+expect_exit 0 pcsctl list
+assert_contains "$OUT" "sim/1"
+assert_contains "$OUT" "sim/2"
+expect_exit 0 pcsctl status
+assert_contains "$OUT" "sim/2  connected"
+assert_contains "$OUT" "Limits      output 487.5 V … 747.5 V"
+expect_exit 0 pcsctl -m sim/1 status --json
+[ "$(json_get "$OUT" "j['properties']['MaxChargeCurrent']")" = 176.0 ] || fail "status --json: $OUT"
+expect_exit 0 as_nobody "$PCSCTL" --bus-address "$BUS" -m 1 status
+assert_contains "$OUT" "State       13 standby"
+expect_exit 0 pcsctl faults
+assert_contains "$OUT" "wave-by-wave current limiting"
+expect_exit 0 pcsctl faults 0x800D
+assert_contains "$OUT" "CAN1 communication fault"
+expect_exit 0 pcsctl --json faults 17
+[ "$(json_get "$OUT" "j['meaning']")" = "power above the boundary" ] || fail "faults --json: $OUT"
+expect_exit 0 pcsctl list-interfaces
+expect_exit 0 pcsctl version
+assert_contains "$OUT" "software 2.1.38"
+expect_exit 2 pcsctl bogus
+expect_exit 2 pcsctl set cc 10A                 # two modules: which one?
+assert_contains "$OUT" "choose one with -m"
+expect_exit 2 pcsctl -m 9 status
+expect_exit 0 pcsctl --help
+assert_contains "$OUT" "Exit status"
+for c in status list monitor start stop reset-faults estop set self-start limits setting version clock record log \
+         list-interfaces decode faults; do
+    expect_exit 0 pcsctl "$c" --help
+    assert_contains "$OUT" "usage: pcsctl"
+done
+
+# --- access denied: nothing reaches the bus -------------------------------------------------------
+"$PCSCTL" --bus-address "$BUS" record -d 3 -o "$DIR/denied.log" &
+REC=$!
+sleep 0.5
+expect_exit 4 as_nobody "$PCSCTL" --bus-address "$BUS" -m 1 start
+assert_contains "$OUT" "access denied"
+expect_exit 4 as_nobody "$PCSCTL" --bus-address "$BUS" -m 1 set cc -10A
+expect_exit 4 as_nobody "$PCSCTL" --bus-address "$BUS" estop
+expect_exit 1 as_nobody busctl --address="$BUS" call org.ystpcs.pcs1 /org/ystpcs/pcs1/sim/1 org.ystpcs.pcs1.Module Stop
+assert_contains "$OUT" "Access denied"
+expect_exit 1 as_nobody busctl --address="$BUS" call org.ystpcs.pcs1 /org/ystpcs/pcs1/sim/1 org.ystpcs.pcs1.Module ClearFaults
+assert_contains "$OUT" "Access denied"
+wait "$REC" || fail "record during the denied calls failed"
+grep -qE ' 18(0[9BCDF]|21|22|1[BF]|2[68ACE]|3[02])0[12]B4#' "$DIR/denied.log" &&
+    fail "a command reached the bus while access was denied: $(grep -E ' 180F0[12]B4#' "$DIR/denied.log" | head -2)"
+[ "$(grep -c ' 181A01B4#' "$DIR/denied.log")" -ge 10 ] || fail "the recording holds no heartbeats"
+
+# --- driving the modules --------------------------------------------------------------------
+expect_exit 0 pcsctl -m 1 set cccv 700V -100A -5A
+expect_exit 0 pcsctl -m 1 enable
+wait_for 5 sh -c "'$PCSCTL' --bus-address '$BUS' -m 1 status | grep -q 'State       12'" || fail "module 1 not running"
+expect_exit 7 pcsctl -m 1 set cc -30A
+assert_contains "$OUT" "stop_first"
+expect_exit 0 pcsctl -m 1 set cc -30A --stop-first --start
+wait_for 5 sh -c "'$PCSCTL' --bus-address '$BUS' -m 1 status --json | grep -q '\"DcCurrent\":-30'" ||
+    fail "not running at -30 A: $("$PCSCTL" --bus-address "$BUS" -m 1 status | head -6)"
+expect_exit 0 pcsctl -m 1 set cc -40000mA          # a new set-point for the running mode: no stop
+expect_exit 2 pcsctl -m 1 set cc -500A
+assert_contains "$OUT" "protection limits"
+expect_exit 2 pcsctl -m 1 set cc 10V
+assert_contains "$OUT" "not A"
+expect_exit 2 pcsctl -m 1 set cccv 700V -10A
+expect_exit 0 pcsctl -m 2 set cp -10kW
+expect_exit 0 pcsctl -m 2 set cr 50ohm
+expect_exit 0 pcsctl -m 2 set cv 660V
+expect_exit 0 pcsctl -m 2 set mode pulse_current 20A -20A 2s 50%
+expect_exit 0 pcsctl -m 2 set mode standby
+expect_exit 0 pcsctl -m 1 self-start on
+expect_exit 0 pcsctl -m 1 --json status
+[ "$(json_get "$OUT" "j['properties']['SelfStart']")" = True ] || fail "self-start on"
+expect_exit 0 pcsctl -m 1 self-start off
+expect_exit 0 pcsctl -m 2 limits
+assert_contains "$OUT" "max_charge_current_a           176.0 A"
+expect_exit 0 pcsctl -m 2 limits --set max_charge_current_a=150A --set ac_voltage_lower_v=180
+assert_contains "$OUT" "max_charge_current_a           150.0 A"
+assert_contains "$OUT" "ac_voltage_lower_v             180.0 V"
+expect_exit 2 pcsctl -m 2 limits --set max_charge_current_a=2000
+expect_exit 0 pcsctl -m 2 setting set bus_voltage bus_voltage_v=720V,reactive_power_kvar=0
+expect_exit 0 pcsctl -m 2 --json setting get bus_voltage
+[ "$(json_get "$OUT" "j['value']['bus_voltage_v']")" = 720.0 ] || fail "setting get: $OUT"
+expect_exit 0 pcsctl -m 2 setting set split_phase on
+expect_exit 0 pcsctl -m 2 setting get working_mode
+expect_exit 2 pcsctl -m 2 setting set versions 1
+expect_exit 0 pcsctl clock sync
+expect_exit 0 pcsctl -m 1 monitor -d 2 --json
+[ "$(printf '%s\n' "$OUT" | grep -c '"changed"')" -ge 3 ] || fail "monitor --json shows no changes: $OUT"
+assert_contains "$OUT" '"snapshot"'
+expect_exit 0 pcsctl monitor -d 1.5
+assert_contains "$OUT" "sim/2"
+
+# --- recording and logging ---------------------------------------------------------------------
+expect_exit 0 pcsctl -m 1 record -d 2 -o "$DIR/rec.log"
+n=$(wc -l <"$DIR/rec.log")
+[ "$n" -ge 100 ] || fail "record: $n lines in 2 s"
+expect_exit 0 pcsctl decode "$DIR/rec.log"
+assert_contains "$OUT" '"frame":"dc_output"'
+printf '%s\n' "$OUT" | grep -q '"error"' && fail "recorded frames that do not decode: $(printf '%s\n' "$OUT" | grep error | head -2)"
+grep -qvE '^\([0-9]{10}\.[0-9]{6}\) sim [0-9A-F]{8}#[0-9A-F]{16}$' "$DIR/rec.log" && fail "not candump -L: $(head -2 "$DIR/rec.log")"
+expect_exit 0 pcsctl -m 1 record -d 1 -o "$DIR/rec.csv" --format csv
+head -1 "$DIR/rec.csv" | grep -q '^t,iface,id,dir,src,dst,frame,field,value$' || fail "csv header"
+grep -q ',dc_output,voltage_v,' "$DIR/rec.csv" || fail "csv rows"
+expect_exit 0 pcsctl record -d 1 -o "$DIR/rec.jsonl" --format jsonl
+grep -q '"src":2' "$DIR/rec.jsonl" || fail "jsonl of all modules"
+expect_exit 0 pcsctl -m 1 log -i 0.5 -d 2.2 -o "$DIR/log.csv"
+head -1 "$DIR/log.csv" | grep -q '^time,unix_time,module,connected,running_state_name,fault_text,working_mode,.*DcVoltage_V' ||
+    fail "log header: $(head -1 "$DIR/log.csv")"
+[ "$(wc -l <"$DIR/log.csv")" -ge 4 ] || fail "log rows: $(cat "$DIR/log.csv")"
+
+# --- emergency stop ------------------------------------------------------------------------------
+expect_exit 0 pcsctl estop
+expect_exit 0 pcsctl -m 2 --json status
+[ "$(json_get "$OUT" "j['properties']['HeartbeatState']")" = 3 ] || fail "estop: heartbeat state"
+expect_exit 7 pcsctl -m 1 start
+expect_exit 0 pcsctl -m 1 reset-faults
+expect_exit 0 pcsctl -m 2 reset-faults
+expect_exit 0 pcsctl -m 1 disable
+
+# --- PropertiesChanged: at most one per 200 ms per module, only what changed ---------------------
+"$PY" - "$BUS" <<'PYEOF' || fail "PropertiesChanged rate"
+import sys, time, dbus
+from dbus.mainloop.glib import DBusGMainLoop
+from gi.repository import GLib
+DBusGMainLoop(set_as_default=True)
+bus = dbus.bus.BusConnection(sys.argv[1])
+counts, sizes = {}, []
+def changed(iface, props, invalidated, path=None):
+    counts[path] = counts.get(path, 0) + 1
+    sizes.append(len(props))
+bus.add_signal_receiver(changed, "PropertiesChanged", "org.freedesktop.DBus.Properties", "org.ystpcs.pcs1", path_keyword="path")
+loop = GLib.MainLoop()
+GLib.timeout_add(5000, loop.quit)
+loop.run()
+print("PropertiesChanged in 5 s:", counts, "largest:", max(sizes) if sizes else 0, file=sys.stderr)
+assert counts, "no PropertiesChanged at all"
+assert all(n <= 26 for n in counts.values()), counts
+assert max(sizes) < 60, "every property in one signal: not 'only what changed'"
+PYEOF
+
+# --- a python3-dbus client reads a property and calls Start ---------------------------------------
+"$PY" - "$BUS" <<'PYEOF' || fail "python client"
+import sys, dbus
+bus = dbus.bus.BusConnection(sys.argv[1])
+pcs = bus.get_object("org.ystpcs.pcs1", "/org/ystpcs/pcs1/sim/2")
+module = dbus.Interface(pcs, "org.ystpcs.pcs1.Module")
+props = dbus.Interface(pcs, "org.freedesktop.DBus.Properties")
+assert abs(props.Get("org.ystpcs.pcs1.Module", "DcVoltage") - 650) < 10
+module.SetMode("cc", {"current_a": -15.0}, {})
+module.Start()
+print("python client: started, DcVoltage", props.Get("org.ystpcs.pcs1.Module", "DcVoltage"), file=sys.stderr)
+PYEOF
+
+# --- every method and typed error ---------------------------------------------------------------------
+"$PY" "$YSTPCS_SOURCE_ROOT/tests/system/dbus_methods.py" "$BUS" "$DIR/sim.sock" "$YSTPCSD_PID" || fail "D-Bus methods"
+stop_ystpcsd
+[ "$YSTPCSD_STATUS" = 0 ] || fail "ystpcsd exited $YSTPCSD_STATUS: $(tail -5 "$DIR/daemon.log")"
+
+# --- the daemon's own check: a bus that allows everything ------------------------------------------
+stop_bg
+mkdir -p "$DIR/open"
+start_bus "$DIR/open" open
+start_ystpcsd "$DIR/daemon2.log" --config "$DIR/ystpcsd.json"
+wait_for 5 sh -c "'$PCSCTL' --bus-address '$BUS' -m 1 status --json | grep -q '\"Connected\":true'" || fail "second daemon"
+expect_exit 4 as_nobody "$PCSCTL" --bus-address "$BUS" -m 1 start
+assert_contains "$OUT" "needs root or membership in group 'users'"
+grep -q "denied Start on sim/1 to uid 65534" "$DIR/daemon2.log" || fail "the denial is not in the log"
+# A member of the control group (here: users) may.
+expect_exit 0 setpriv --reuid=nobody --regid=nogroup --groups users "$PCSCTL" --bus-address "$BUS" -m 1 stop
+stop_ystpcsd
+info "D-Bus API test passed"

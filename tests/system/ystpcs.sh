@@ -1,0 +1,76 @@
+# ystpcs.sh: helpers for system tests of ystpcsd, pcsctl and pcs-sim (sh; source it after
+# tests/uml/lib.sh). Works on the host and inside user-mode Linux.
+#
+#   start_bus DIR system|open   a private dbus-daemon; system: the system bus's rules plus
+#                               dbus/org.ystpcs.pcs1.conf; open: everything allowed. Sets BUS.
+#   start_ystpcsd LOG ARGS...   ystpcsd on $BUS, output appended to LOG; waits for
+#                               org.ystpcs.pcs1; sets YSTPCSD_PID. $YSTPCSD_WRAP prefixes
+#                               the command (e.g. "chrt -f 20").
+#   stop_ystpcsd                SIGTERM and wait for its exit; sets YSTPCSD_STATUS
+#   pcsctl ARGS...              pcsctl on $BUS
+#   as_nobody CMD...            CMD as uid nobody, no supplementary groups
+#   expect_exit CODE CMD...     run CMD; fail unless it exits with CODE; its output in $OUT
+#   json_get JSON PYEXPR        evaluate PYEXPR on the parsed JSON `j` (python3)
+
+: "${YSTPCS_BUILD_ROOT:?}" "${YSTPCS_SOURCE_ROOT:?}"
+PCSCTL=$YSTPCS_BUILD_ROOT/ctl/pcsctl/pcsctl
+YSTPCSD=$YSTPCS_BUILD_ROOT/daemon/ystpcsd
+PCS_SIM=$YSTPCS_BUILD_ROOT/ctl/pcs-sim/pcs-sim
+PY=/usr/bin/python3
+
+start_bus() {
+    _sb_dir=$1
+    _sb_sock=$_sb_dir/bus.socket
+    case $2 in
+        system) sed -e "s|@SOCKET@|$_sb_sock|" -e "s|@INCLUDE@|<include>$YSTPCS_SOURCE_ROOT/dbus/org.ystpcs.pcs1.conf</include>|" \
+                    "$YSTPCS_SOURCE_ROOT/tests/system/system-bus.conf.in" >"$_sb_dir/bus.conf" ;;
+        open) sed -e "s|@SOCKET@|$_sb_sock|" "$YSTPCS_SOURCE_ROOT/tests/system/open-bus.conf.in" >"$_sb_dir/bus.conf" ;;
+        *) fail "start_bus: system or open" ;;
+    esac
+    bg_start dbus-daemon --config-file="$_sb_dir/bus.conf" --nofork --nopidfile
+    BUS=unix:path=$_sb_sock
+    wait_for 5 test -S "$_sb_sock" || fail "dbus-daemon did not start"
+    # Let unprivileged callers reach the socket (the system bus's socket is world-accessible).
+    chmod 0755 "$_sb_dir"
+    chmod 0777 "$_sb_sock"
+}
+
+_name_owned() {
+    [ "$(busctl --address="$BUS" call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
+        NameHasOwner s org.ystpcs.pcs1 2>/dev/null)" = "b true" ]
+}
+
+start_ystpcsd() {
+    _sy_log=$1
+    shift
+    # shellcheck disable=SC2086 # YSTPCSD_WRAP: a command prefix such as "chrt -f 20"
+    bg_start ${YSTPCSD_WRAP:-} "$YSTPCSD" --bus-address "$BUS" "$@" >>"$_sy_log" 2>&1
+    YSTPCSD_PID=$BG_PID
+    wait_for 10 _name_owned || fail "ystpcsd did not take org.ystpcs.pcs1: $(tail -5 "$_sy_log" 2>/dev/null)"
+}
+
+stop_ystpcsd() {
+    kill -TERM "$YSTPCSD_PID" 2>/dev/null
+    YSTPCSD_STATUS=0
+    wait "$YSTPCSD_PID" || YSTPCSD_STATUS=$?
+}
+
+pcsctl() {
+    "$PCSCTL" --bus-address "$BUS" "$@"
+}
+
+as_nobody() {
+    setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"
+}
+
+expect_exit() {
+    _ee_want=$1
+    shift
+    _ee_got=0
+    OUT=$("$@" 2>&1) || _ee_got=$?
+    [ "$_ee_got" = "$_ee_want" ] || fail "'$*' exited $_ee_got, expected $_ee_want: $OUT"
+}
+
+json_get() {
+    printf '%s' "$1" | "$PY" -c "import json,sys; j=json.load(sys.stdin); print($2)"
+}
