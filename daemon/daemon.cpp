@@ -37,6 +37,7 @@ Daemon::Daemon(Config config, std::string config_path, Overrides overrides)
 Daemon::~Daemon() {
     // Users of the transports first (they unregister their handlers), the transports last.
     dbus_.reset();
+    systemd_status_.reset();
     discovery_.reset();
     ops_.reset();
     rack_.reset();
@@ -140,6 +141,13 @@ Result<void> Daemon::start() {
     } else {
         spdlog::warn("D-Bus disabled (bus = none): SIGUSR1 logs the state; nothing can command the modules");
     }
+    systemd_status_ = std::make_unique<SystemdStatus>(*rack_);
+    // systemd's watchdog (WatchdogSec=) is pinged by sd-event itself from this loop, at half
+    // the interval: a stalled loop stops the pings and systemd kills and restarts ystpcsd.
+    if (const int r = sd_event_set_watchdog(loop_.native(), 1); r > 0)
+        spdlog::info("systemd watchdog enabled");
+    else if (r < 0)
+        spdlog::error("cannot enable the systemd watchdog: {}", std::strerror(-r));
     // Last: the first round is due now, and start-up work (the D-Bus name request) must not
     // make it late.
     rack_->start_heartbeat();
@@ -166,7 +174,8 @@ void Daemon::setup_signals() {
 }
 
 int Daemon::run() {
-    sd_notify(0, "READY=1\nSTATUS=serving");
+    // Ready: the interfaces are open (or being retried) and the bus name is owned.
+    sd_notifyf(0, "READY=1\nSTATUS=%s", systemd_status_->text().c_str());
     const int r = loop_.run();
     return r < 0 ? EXIT_FAILURE : r;
 }
@@ -178,6 +187,10 @@ void Daemon::dump_state() {
 void Daemon::reload() {
     spdlog::info("reloading the configuration{}", config_path_.empty() ? " (no file: nothing to reload)" : " from " + config_path_);
     if (config_path_.empty()) return;
+    sd_notify(0, "RELOADING=1");
+    struct ReadyAgain {
+        ~ReadyAgain() { sd_notify(0, "READY=1"); }
+    } ready_again;
     auto next = load_config(config_path_);
     if (!next) {
         spdlog::error("reload refused, keeping the running configuration: {}", next.error().message);

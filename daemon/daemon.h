@@ -10,6 +10,7 @@
 
 #include "daemon/config.h"
 #include "daemon/dbus/dbus_service.h"
+#include "daemon/systemd_status.h"
 #include "engine/operations.h"
 #include "engine/rack.h"
 #include "runtime/line_channel.h"
@@ -54,6 +55,7 @@ private:
     std::unique_ptr<engine::Operations> ops_;
     std::unique_ptr<engine::DiscoveryReads> discovery_;
     std::unique_ptr<dbus::DbusService> dbus_;
+    std::unique_ptr<SystemdStatus> systemd_status_;
     std::vector<std::unique_ptr<transport::CanTransport>> transports_;
     std::unique_ptr<transport::VirtualBus> sim_bus_;
     std::unique_ptr<transport::CanTransport> sim_endpoint_;       // the daemon's node on the virtual bus
