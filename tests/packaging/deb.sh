@@ -1,0 +1,42 @@
+#!/bin/sh
+# The Debian packages: build them with dpkg-buildpackage (packaging/build-deb), run lintian
+# (no errors allowed), check what they contain, then install them under real systemd in
+# user-mode Linux (deb_install.sh): user created, service enabled and started, working on
+# the shipped default configuration, removed and purged cleanly.
+set -eu
+src=$YSTPCS_SOURCE_ROOT
+out=$YSTPCS_BUILD_ROOT/dist
+for tool in dpkg-buildpackage dh lintian fakeroot; do
+    command -v "$tool" >/dev/null || { echo "SKIP: $tool missing (apt-get install dpkg-dev debhelper lintian fakeroot)"; exit 77; }
+done
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+rm -rf "$out"
+mkdir -p "$out"
+start=$(date +%s)
+"$src/packaging/build-deb" "$out" >"$out/build.log" 2>&1 || { tail -60 "$out/build.log"; fail "dpkg-buildpackage"; }
+echo "# dpkg-buildpackage: $(($(date +%s) - start)) s"
+main_deb=$(ls "$out"/ystpcs_*.deb) && sim_deb=$(ls "$out"/ystpcs-sim_*.deb) || fail "packages missing: $(ls "$out")"
+
+# lintian: errors fail the test; everything else is shown.
+lintian --fail-on error "$out"/*.changes >"$out/lintian.log" 2>&1 || {
+    cat "$out/lintian.log"; fail "lintian found errors"; }
+echo "# lintian: $(grep -c '^E:' "$out/lintian.log") errors, $(grep -c '^W:' "$out/lintian.log") warnings"
+sed 's/^/#   /' "$out/lintian.log"
+
+# The contents land where the system looks for them.
+dpkg-deb -c "$main_deb" >"$out/contents"
+for f in ./usr/sbin/ystpcsd ./usr/bin/pcsctl ./lib/systemd/system/ystpcsd.service ./usr/lib/sysusers.d/ystpcs.conf \
+    ./usr/share/dbus-1/system.d/org.ystpcs.pcs1.conf ./etc/ystpcsd/ystpcsd.json ./usr/share/man/man8/ystpcsd.8.gz \
+    ./usr/share/man/man1/pcsctl.1.gz ./usr/share/man/man5/ystpcsd.json.5.gz ./usr/share/bash-completion/completions/pcsctl; do
+    grep -q " $f\$" "$out/contents" || fail "$f not in $(basename "$main_deb")"
+done
+dpkg-deb -c "$sim_deb" | grep ' ./usr/bin/pcs-sim$' >/dev/null || fail "pcs-sim not in $(basename "$sim_deb")"
+dpkg-deb -I "$main_deb" conffiles | grep -x >/dev/null /etc/ystpcsd/ystpcsd.json || fail "the default configuration is not a conffile"
+dpkg-deb -I "$main_deb" postinst >"$out/postinst"
+# The user before the service: sysusers' snippet comes before dh_installsystemd's start.
+awk '/systemd-sysusers/ && !u { u = NR } /deb-systemd-invoke/ && !s { s = NR } END { exit !(u && s && u < s) }' "$out/postinst" ||
+    fail "postinst does not create the user before starting the service"
+
+# Installed on a machine with systemd as PID 1.
+exec "$UML_SYSTEMD_RUN" --timeout 200 --env "UML_LIB=$UML_LIB" --env "DEB_DIR=$out" -- sh "$src/tests/packaging/deb_install.sh"
