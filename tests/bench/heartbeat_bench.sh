@@ -1,8 +1,12 @@
 #!/bin/sh
 # Heartbeat benchmark on vcan0 in user-mode Linux: ystpcsd serves two pcs-sim modules and its
 # heartbeat periods are measured from candump's kernel timestamps.
-#   heartbeat_bench.sh quiet|foreign|dbus SECONDS
+#   heartbeat_bench.sh quiet|awake|foreign|dbus SECONDS
 #   quiet    only the protocol traffic
+#   awake    quiet, with a SCHED_IDLE spinner that keeps the guest's one vCPU from idling:
+#            an idle UML guest sleeps in the host and wakes with the host's scheduling
+#            latency; this is the guest's idle=poll, as on a rack PC tuned for real time
+#            (no deep C-states). The spinner yields to every other task at once.
 #   foreign  plus ~1500 foreign frames/s (cangen: random extended ids, and frames from an
 #            undiscovered PCS that pass the kernel filter)
 #   dbus     plus 50 D-Bus clients calling GetAll at 10 Hz each
@@ -11,7 +15,7 @@
 . "$UML_LIB"
 . "$YSTPCS_SOURCE_ROOT/tests/system/ystpcs.sh"
 require_guest
-MODE=${1:?quiet|foreign|dbus}
+MODE=${1:?quiet|awake|foreign|dbus}
 SECONDS_RUN=${2:-60}
 DIR=$(make_tmpdir)
 chmod 0755 "$DIR"
@@ -38,8 +42,9 @@ case $MODE in
         bg_start "$YSTPCS_BUILD_ROOT/tests/bench/ystpcs-dbus-load" "$BUS" /org/ystpcs/pcs1/vcan0/1 50 10 "$SECONDS_RUN" \
             >"$DIR/load.log" 2>&1
         ;;
+    awake) bg_start chrt --idle 0 sh -c 'while :; do :; done' ;;
     quiet) ;;
-    *) fail "mode: quiet, foreign or dbus" ;;
+    *) fail "mode: quiet, awake, foreign or dbus" ;;
 esac
 sleep 1
 # The heartbeats, and pcs-sim's own 200 ms DC frames as a reference sender in the same run.
