@@ -34,17 +34,7 @@ json module_json(const engine::Module& m, runtime::Instant now) {
     const auto cmd = m.commanded();
     j["commanded"] = {{"start", optional_bool(cmd.start)}, {"self_start", optional_bool(cmd.self_start)}};
     j["heartbeat_state"] = static_cast<int>(m.health());
-    const auto& c = m.counters();
-    j["counters"] = {{"rx", c.rx},
-                     {"tx", c.commands.tx + c.heartbeats},
-                     {"heartbeats", c.heartbeats},
-                     {"decode_errors", c.decode_errors},
-                     {"unknown_frames", c.unknown_frames},
-                     {"replies", c.commands.replies},
-                     {"timeouts", c.commands.timeouts},
-                     {"retries", c.commands.retries},
-                     {"rejected", c.commands.rejected},
-                     {"links_lost", c.links_lost}};
+    j["counters"] = engine::named_counters(m.counters());
     json values = json::object();
     for (std::size_t i = 0; i < engine::value_slots().size(); ++i) {
         const auto& slot = engine::value_slots()[i];

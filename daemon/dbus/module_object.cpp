@@ -26,6 +26,10 @@ std::string version_text(const std::optional<std::array<std::uint8_t, 6>>& v, st
     return std::to_string((*v)[first]) + "." + std::to_string((*v)[first + 1]) + "." + std::to_string((*v)[first + 2]);
 }
 
+std::string version_line(const std::optional<std::array<std::uint8_t, 6>>& v) {
+    return v ? "hardware " + version_text(v, 0) + ", software " + version_text(v, 3) : "";
+}
+
 std::string names_of(const SettingDef* = nullptr) {
     std::string out;
     for (const auto& s : kSettings) out += (out.empty() ? "" : ", ") + std::string(s.name);
@@ -143,27 +147,9 @@ std::string ModuleObject::CommandedStart() {
     return s ? (*s ? "start" : "stop") : "unknown";
 }
 uint8_t ModuleObject::HeartbeatState() { return static_cast<uint8_t>(module_.health()); }
-std::string ModuleObject::ArmVersion() {
-    const auto& v = module_.versions().arm;
-    return v ? "hardware " + version_text(v, 0) + ", software " + version_text(v, 3) : "";
-}
-std::string ModuleObject::DspVersion() {
-    const auto& v = module_.versions().dsp;
-    return v ? "hardware " + version_text(v, 0) + ", software " + version_text(v, 3) : "";
-}
-std::map<std::string, uint64_t> ModuleObject::Counters() {
-    const auto& c = module_.counters();
-    return {{"rx", c.rx},
-            {"tx", c.commands.tx + c.heartbeats},
-            {"heartbeats", c.heartbeats},
-            {"decode_errors", c.decode_errors},
-            {"unknown_frames", c.unknown_frames},
-            {"replies", c.commands.replies},
-            {"timeouts", c.commands.timeouts},
-            {"retries", c.commands.retries},
-            {"rejected", c.commands.rejected},
-            {"links_lost", c.links_lost}};
-}
+std::string ModuleObject::ArmVersion() { return version_line(module_.versions().arm); }
+std::string ModuleObject::DspVersion() { return version_line(module_.versions().dsp); }
+std::map<std::string, uint64_t> ModuleObject::Counters() { return engine::named_counters(module_.counters()); }
 
 double ModuleObject::value_double(std::uint8_t pf, std::uint8_t index) {
     const auto slot = engine::slot_index(pf, index);

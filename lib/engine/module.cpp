@@ -22,6 +22,19 @@ Module::Module(ModuleId id, runtime::EventLoop& loop, transport::CanTransport& t
       commands_(loop, transport, "PCS " + id_.key(), CommandTiming{options.reply_timeout, options.retries},
                 counters_.commands) {}
 
+std::map<std::string, std::uint64_t> named_counters(const ModuleCounters& c) {
+    return {{"rx", c.rx},
+            {"tx", c.commands.tx + c.heartbeats},
+            {"heartbeats", c.heartbeats},
+            {"decode_errors", c.decode_errors},
+            {"unknown_frames", c.unknown_frames},
+            {"replies", c.commands.replies},
+            {"timeouts", c.commands.timeouts},
+            {"retries", c.commands.retries},
+            {"rejected", c.commands.rejected},
+            {"links_lost", c.links_lost}};
+}
+
 void Module::on_frame(const DecodedFrame& frame, const transport::ReceivedFrame& rx) {
     ModuleChange change;
     ++counters_.rx;

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,6 +42,9 @@ struct ModuleCounters {
     std::uint64_t links_lost = 0;
     CommandCounters commands;
 };
+
+// The counters by the names clients see (D-Bus Module.Counters, the SIGUSR1 state dump).
+std::map<std::string, std::uint64_t> named_counters(const ModuleCounters& c);
 
 struct WorkingMode {
     std::uint8_t code = 0;
