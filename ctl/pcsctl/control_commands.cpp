@@ -40,33 +40,29 @@ double value_or_fail(const Result<double>& r) {
     return r.value();
 }
 
+// A command without arguments that calls one method of the selected module.
+int run_module_action(const GlobalOptions& g, std::span<const std::string> args, const char* command,
+                      const std::string& doing, void (ModuleProxy::*method)(), const char* result) {
+    no_args(args, command);
+    Client client(g);
+    auto m = client.module();
+    call(doing + " " + m->name(), [&] { ((*m).*method)(); });
+    done(g, m->name(), result);
+    return exit_ok;
+}
+
 }  // namespace
 
 int run_start(const GlobalOptions& g, std::span<const std::string> args) {
-    no_args(args, "start");
-    Client client(g);
-    auto m = client.module();
-    call("start " + m->name(), [&] { m->Start(); });
-    done(g, m->name(), "started");
-    return exit_ok;
+    return run_module_action(g, args, "start", "start", &ModuleProxy::Start, "started");
 }
 
 int run_stop(const GlobalOptions& g, std::span<const std::string> args) {
-    no_args(args, "stop");
-    Client client(g);
-    auto m = client.module();
-    call("stop " + m->name(), [&] { m->Stop(); });
-    done(g, m->name(), "stopped");
-    return exit_ok;
+    return run_module_action(g, args, "stop", "stop", &ModuleProxy::Stop, "stopped");
 }
 
 int run_reset_faults(const GlobalOptions& g, std::span<const std::string> args) {
-    no_args(args, "reset-faults");
-    Client client(g);
-    auto m = client.module();
-    call("reset faults of " + m->name(), [&] { m->ClearFaults(); });
-    done(g, m->name(), "faults cleared");
-    return exit_ok;
+    return run_module_action(g, args, "reset-faults", "reset faults of", &ModuleProxy::ClearFaults, "faults cleared");
 }
 
 int run_estop(const GlobalOptions& g, std::span<const std::string> args) {
