@@ -105,6 +105,15 @@ struct Bench {
         }
         return out;
     }
+    // Runs an operation that must succeed and put exactly one 0x0F on the bus for PCS 1;
+    // returns that frame's bytes.
+    std::array<std::uint8_t, 8> sole_start_stop(const std::function<void(Done)>& op) {
+        const std::size_t from = seen.size();
+        REQUIRE(wait_void(op).ok());
+        const auto f = frames_to(1, pf::start_stop, from);
+        REQUIRE(f.size() == 1);
+        return f[0].frame.data;
+    }
     bool running(std::uint8_t a) { return module(a).running_state() && power_stage_active(*module(a).running_state()); }
     void set_cc(std::uint8_t a, double amps, SetModeOptions o = {}) {
         const auto r = wait_void([&](Done d) { ops->set_mode(module(a), *find_mode("cc"), {amps}, o, d); });
@@ -164,31 +173,19 @@ TEST_CASE("0x0F repeats the bytes it does not change") {
     Bench b;
     b.run(2s);
     b.set_cc(1, -20);
-    std::size_t from = b.seen.size();
-    REQUIRE(b.wait_void([&](Done d) { b.ops->set_self_start(b.module(1), true, d); }).ok());
-    auto f = b.frames_to(1, pf::start_stop, from);
-    REQUIRE(f.size() == 1);
-    CHECK(f[0].frame.data[0] == 0);  // stopped, and stays so
-    CHECK(f[0].frame.data[2] == 1);
-    from = b.seen.size();
-    REQUIRE(b.wait_void([&](Done d) { b.ops->start(b.module(1), d); }).ok());
-    f = b.frames_to(1, pf::start_stop, from);
-    REQUIRE(f.size() == 1);
-    CHECK(f[0].frame.data == std::array<std::uint8_t, 8>{1, 0, 1, 0, 0, 0, 0, 0});  // start keeps self-start
+    auto data = b.sole_start_stop([&](Done d) { b.ops->set_self_start(b.module(1), true, d); });
+    CHECK(data[0] == 0);  // stopped, and stays so
+    CHECK(data[2] == 1);
+    data = b.sole_start_stop([&](Done d) { b.ops->start(b.module(1), d); });
+    CHECK(data == std::array<std::uint8_t, 8>{1, 0, 1, 0, 0, 0, 0, 0});  // start keeps self-start
     b.run(2s);
     REQUIRE(b.running(1));
-    from = b.seen.size();
-    REQUIRE(b.wait_void([&](Done d) { b.ops->clear_faults(b.module(1), d); }).ok());
-    f = b.frames_to(1, pf::start_stop, from);
-    REQUIRE(f.size() == 1);
-    CHECK(f[0].frame.data == std::array<std::uint8_t, 8>{1, 1, 1, 0, 0, 0, 0, 0});  // clearing does not stop it
+    data = b.sole_start_stop([&](Done d) { b.ops->clear_faults(b.module(1), d); });
+    CHECK(data == std::array<std::uint8_t, 8>{1, 1, 1, 0, 0, 0, 0, 0});  // clearing does not stop it
     b.run(1s);
     CHECK(b.running(1));
-    from = b.seen.size();
-    REQUIRE(b.wait_void([&](Done d) { b.ops->stop(b.module(1), d); }).ok());
-    f = b.frames_to(1, pf::start_stop, from);
-    REQUIRE(f.size() == 1);
-    CHECK(f[0].frame.data == std::array<std::uint8_t, 8>{0, 0, 1, 0, 0, 0, 0, 0});
+    data = b.sole_start_stop([&](Done d) { b.ops->stop(b.module(1), d); });
+    CHECK(data == std::array<std::uint8_t, 8>{0, 0, 1, 0, 0, 0, 0, 0});
 }
 
 TEST_CASE("mode change while running is refused with nothing sent; stop_first stops, sets, restarts") {
@@ -380,11 +377,8 @@ TEST_CASE("the commanded bytes survive a restart of the controller") {
     REQUIRE(b.running(1));
     CHECK(b.module(1).commanded().start == true);
     CHECK(b.module(1).commanded().self_start == false);
-    const std::size_t from = b.seen.size();
-    REQUIRE(b.wait_void([&](Done d) { b.ops->set_self_start(b.module(1), true, d); }).ok());
-    const auto f = b.frames_to(1, pf::start_stop, from);
-    REQUIRE(f.size() == 1);
-    CHECK(f[0].frame.data[0] == 1);  // the restart did not turn into a stop
+    auto data = b.sole_start_stop([&](Done d) { b.ops->set_self_start(b.module(1), true, d); });
+    CHECK(data[0] == 1);  // the restart did not turn into a stop
     b.run(1s);
     CHECK(b.running(1));
 }
@@ -393,11 +387,8 @@ TEST_CASE("fresh install: byte 1 is inferred from the running state, self-start 
     Bench b({1});
     b.run(2s);
     REQUIRE_FALSE(b.module(1).commanded().start.has_value());
-    std::size_t from = b.seen.size();
-    REQUIRE(b.wait_void([&](Done d) { b.ops->clear_faults(b.module(1), d); }).ok());
-    auto f = b.frames_to(1, pf::start_stop, from);
-    REQUIRE(f.size() == 1);
-    CHECK(f[0].frame.data == std::array<std::uint8_t, 8>{0, 1, 0, 0, 0, 0, 0, 0});
+    auto data = b.sole_start_stop([&](Done d) { b.ops->clear_faults(b.module(1), d); });
+    CHECK(data == std::array<std::uint8_t, 8>{0, 1, 0, 0, 0, 0, 0, 0});
     // A module already running (started by someone else) is inferred running.
     b.pcs(1).on_frame(encode(pf::set_mode, 1, std::array<double, 1>{0x21}).value(), b.loop.now());
     b.pcs(1).on_frame(encode(pf::mode_params_12, 1, std::array<double, 2>{-10000, 0}).value(), b.loop.now());
@@ -407,11 +398,8 @@ TEST_CASE("fresh install: byte 1 is inferred from the running state, self-start 
     b.boot();
     b.run(2s);
     REQUIRE(b.running(1));
-    from = b.seen.size();
-    REQUIRE(b.wait_void([&](Done d) { b.ops->clear_faults(b.module(1), d); }).ok());
-    f = b.frames_to(1, pf::start_stop, from);
-    REQUIRE(f.size() == 1);
-    CHECK(f[0].frame.data[0] == 1);
+    data = b.sole_start_stop([&](Done d) { b.ops->clear_faults(b.module(1), d); });
+    CHECK(data[0] == 1);
 }
 
 TEST_CASE("a module that stops by itself is remembered as stopped") {
@@ -424,11 +412,8 @@ TEST_CASE("a module that stops by itself is remembered as stopped") {
     b.run(1s);
     CHECK(b.module(1).running_state() == running_state::fault);
     CHECK(b.module(1).commanded().start == false);
-    const std::size_t from = b.seen.size();
-    REQUIRE(b.wait_void([&](Done d) { b.ops->clear_faults(b.module(1), d); }).ok());
-    const auto f = b.frames_to(1, pf::start_stop, from);
-    REQUIRE(f.size() == 1);
-    CHECK(f[0].frame.data[0] == 0);  // clearing did not restart it
+    auto data = b.sole_start_stop([&](Done d) { b.ops->clear_faults(b.module(1), d); });
+    CHECK(data[0] == 0);  // clearing did not restart it
     b.run(2s);
     CHECK_FALSE(b.running(1));
     CHECK(b.module(1).running_state() == running_state::standby);
