@@ -5,13 +5,8 @@
 # service started: ystpcsd retries), a pcs-sim module driven through pcsctl, then removal
 # (the service stops) and purge (configuration and state gone).
 . "$UML_LIB"
+. "$(dirname "$UML_LIB")/../system/installed.sh"
 [ "${UML_SYSTEMD_GUEST:-}" = 1 ] || skip "must run under uml-systemd-run"
-fail() {
-    echo "FAIL: $*" >&2
-    journalctl -u ystpcsd --no-pager -n 30 >&2 2>/dev/null
-    exit 1
-}
-prop() { pcsctl -m "$1" --json status | /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)['properties']['$2'])"; }
 connected() { [ "$(prop "$1" Connected 2>/dev/null)" = True ]; }
 # Power stage active: states 7, 10, 11, 12, 14 (Appendix B).
 running() { case $(prop "$1" RunningState) in 7 | 10 | 11 | 12 | 14) return 0 ;; *) return 1 ;; esac; }

@@ -5,15 +5,9 @@
 # group ystpcs allowed, SIGSEGV and SIGSTOP (watchdog) restarts before pcs-sim's 5 s timeout,
 # reload, the stop sequence, the journal, the sandbox and the exposure figure.
 . "$UML_LIB"
+. "$(dirname "$UML_LIB")/../system/installed.sh"
 [ "${UML_SYSTEMD_GUEST:-}" = 1 ] || skip "must run under uml-systemd-run"
-fail() {
-    echo "FAIL: $*" >&2
-    journalctl -u ystpcsd --no-pager -n 30 >&2 2>/dev/null
-    stop_bg
-    exit 1
-}
 PCSCTL=/usr/bin/pcsctl
-PY=/usr/bin/python3
 
 ip link add dev vcan0 type vcan && ip link set vcan0 up || fail "vcan0"
 DIR=$(mktemp -d /run/ystpcs-test.XXXXXX)
@@ -23,16 +17,26 @@ start_candump vcan0 "$DUMP"
 systemd-run --quiet --unit=pcs-sim /usr/bin/pcs-sim --interface vcan0 --address 1 --address 2 --no-noise \
     --control /run/pcs-sim.sock --log-level warn || fail "pcs-sim unit"
 wait_for 5 test -S /run/pcs-sim.sock || fail "pcs-sim did not start"
-sim_fault() { /usr/bin/pcs-sim --control /run/pcs-sim.sock --command "state $1" | $PY -c 'import json,sys; print(json.load(sys.stdin)["module"]["fault_code"])'; }
-prop() { "$PCSCTL" -m "vcan0/$1" --json status | $PY -c "import json,sys; print(json.load(sys.stdin)['properties']['$2'])"; }
-state_is() { [ "$(prop "$1" RunningState 2>/dev/null)" = "$2" ]; }
+sim_fault() { /usr/bin/pcs-sim --control /run/pcs-sim.sock --command "state $1" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["module"]["fault_code"])'; }
 main_pid() { systemctl show -p MainPID --value ystpcsd; }
 restarts() { systemctl show -p NRestarts --value ystpcsd; }
 in_file() { grep -q "$2" "$1"; }
+restarted() { [ "$(restarts)" = "$1" ] && [ "$(systemctl is-active ystpcsd)" = active ]; }
 # The longest gap between heartbeats to PCS 1 in the capture, in seconds.
 max_gap() {
     grep ' 181A01B4#' "$DUMP" | sed 's/^(\([0-9.]*\)).*/\1/' |
         awk 'NR > 1 && $1 - p > m { m = $1 - p } { p = $1 } END { printf "%.3f", m }'
+}
+
+# After a restart (LABEL): module 1 runs again, the longest heartbeat gap so far is under
+# LIMIT seconds, and pcs-sim did not fault.
+survived() {
+    wait_for 5 state_is vcan0/1 12 || fail "module 1 not running after the $1"
+    sleep 1
+    gap=$(max_gap)
+    info "$1: longest heartbeat gap ${gap} s"
+    awk -v g="$gap" -v limit="$2" 'BEGIN { exit !(g < limit) }' || fail "heartbeat gap ${gap} s after the $1"
+    [ "$(sim_fault 1)" = 0 ] || fail "pcs-sim faulted ($(sim_fault 1)) during the $1"
 }
 
 # --- the sandbox: exposure figure ------------------------------------------------------------
@@ -56,7 +60,7 @@ wait_for 5 sh -c 'systemctl show -p StatusText --value ystpcsd | grep -q "2 modu
 
 # --- pcsctl as root drives pcs-sim ---------------------------------------------------------------
 "$PCSCTL" -m vcan0/1 set cccv 700V -100A -5A --start >/dev/null || fail "pcsctl set --start"
-wait_for 5 state_is 1 12 || fail "module 1 not running"
+wait_for 5 state_is vcan0/1 12 || fail "module 1 not running"
 [ -s /var/lib/ystpcsd/commanded.json ] || fail "commanded bytes not persisted"
 
 # --- an unprivileged user reads but cannot control; nothing reaches CAN -------------------------------
@@ -73,26 +77,14 @@ runuser -u tester -- "$PCSCTL" -m vcan0/2 self-start off >/dev/null || fail "a m
 
 # --- SIGSEGV: restarted, heartbeats back before pcs-sim's 5 s timeout ------------------------------------
 kill -SEGV "$(main_pid)"
-wait_for 10 sh -c '[ "$(systemctl show -p NRestarts --value ystpcsd)" = 1 ] && [ "$(systemctl is-active ystpcsd)" = active ]' ||
-    fail "not restarted after SIGSEGV (NRestarts $(restarts))"
-wait_for 5 state_is 1 12 || fail "module 1 not running after the restart"
-sleep 1
-gap=$(max_gap)
-info "SIGSEGV: longest heartbeat gap ${gap} s"
-awk -v g="$gap" 'BEGIN { exit !(g < 4.5) }' || fail "heartbeat gap ${gap} s after SIGSEGV"
-[ "$(sim_fault 1)" = 0 ] || fail "pcs-sim faulted ($(sim_fault 1)) during the restart"
+wait_for 10 restarted 1 || fail "not restarted after SIGSEGV (NRestarts $(restarts))"
+survived "SIGSEGV restart" 4.5
 
 # --- SIGSTOP: the watchdog kills and restarts it ----------------------------------------------------------
 kill -STOP "$(main_pid)"
-wait_for 12 sh -c '[ "$(systemctl show -p NRestarts --value ystpcsd)" = 2 ] && [ "$(systemctl is-active ystpcsd)" = active ]' ||
-    fail "the watchdog did not restart a stopped ystpcsd (NRestarts $(restarts))"
+wait_for 12 restarted 2 || fail "the watchdog did not restart a stopped ystpcsd (NRestarts $(restarts))"
 journalctl -u ystpcsd --no-pager | grep -qi "watchdog timeout" || fail "no watchdog timeout in the journal"
-wait_for 5 state_is 1 12 || fail "module 1 not running after the watchdog restart"
-sleep 1
-gap=$(max_gap)
-info "SIGSTOP + watchdog: longest heartbeat gap ${gap} s"
-awk -v g="$gap" 'BEGIN { exit !(g < 5.0) }' || fail "heartbeat gap ${gap} s after the watchdog restart"
-[ "$(sim_fault 1)" = 0 ] || fail "pcs-sim faulted ($(sim_fault 1)) during the watchdog restart"
+survived "SIGSTOP + watchdog restart" 5.0
 grep -E ' 1813B40[12]#0600800D' "$DUMP" && fail "a module faulted with 0x800D"
 
 # --- reload applies a configuration change -----------------------------------------------------------------
