@@ -142,8 +142,9 @@ Result<void> Daemon::start() {
         spdlog::warn("D-Bus disabled (bus = none): SIGUSR1 logs the state; nothing can command the modules");
     }
     systemd_status_ = std::make_unique<SystemdStatus>(*rack_);
-    // systemd's watchdog (WatchdogSec=) is pinged by sd-event itself from this loop, at half
-    // the interval: a stalled loop stops the pings and systemd kills and restarts ystpcsd.
+    // systemd's watchdog (WatchdogSec=) is pinged by sd-event itself from this loop, between a
+    // half and three quarters of the interval: a stalled loop stops the pings and systemd kills
+    // and restarts ystpcsd.
     if (const int r = sd_event_set_watchdog(loop_.native(), 1); r > 0)
         spdlog::info("systemd watchdog enabled");
     else if (r < 0)
