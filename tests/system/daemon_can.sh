@@ -76,7 +76,7 @@ state_is 1 12 || fail "module 1 not running after the restart"
 expect_exit 0 pcsctl -m vcan0/1 self-start off
 
 # --- pcs-sim goes silent: communication lost, values kept, then back ----------------------------------
-sim silent 2 3
+sim silent 2 5
 wait_for 3 connected_is 2 False || fail "module 2 not reported lost"
 v=$(prop 2 DcVoltage)
 [ "$v" != "nan" ] && [ "$v" != "None" ] || fail "values zeroed or dropped while lost: $v"
