@@ -1,18 +1,19 @@
 #!/bin/sh
-# Heartbeat benchmark on vcan0 in user-mode Linux: ystpcsd serves two pcs-sim modules and its
-# heartbeat periods are measured from candump's kernel timestamps.
+# Heartbeat benchmark on vcan0 in a guest kernel (whichever backend tests/guest chose; the
+# figures name it): ystpcsd serves two pcs-sim modules and its heartbeat periods are measured
+# from candump's kernel timestamps.
 #   heartbeat_bench.sh quiet|awake|foreign|dbus SECONDS
 #   quiet    only the protocol traffic
 #   awake    quiet, with a SCHED_IDLE spinner that keeps the guest's one vCPU from idling:
-#            an idle UML guest sleeps in the host and wakes with the host's scheduling
-#            latency; this is the guest's idle=poll, as on a rack PC tuned for real time
+#            an idle guest (UML, or QEMU's vCPU thread) sleeps in the host and wakes with
+#            the host's scheduling latency; this is the guest's idle=poll, as on a rack PC tuned for real time
 #            (no deep C-states). The spinner yields to every other task at once.
 #   foreign  plus ~1500 foreign frames/s (cangen: random extended ids, and frames from an
 #            undiscovered PCS that pass the kernel filter)
 #   dbus     plus 50 D-Bus clients calling GetAll at 10 Hz each
 # Prints the period figures per module (mean, p99 and max deviation from 200 ms), the
 # foreign frame rate, ystpcsd's CPU time and memory.
-. "$UML_LIB"
+. "$GUEST_LIB"
 . "$YSTPCS_SOURCE_ROOT/tests/system/ystpcs.sh"
 require_guest
 MODE=${1:?quiet|awake|foreign|dbus}
@@ -60,9 +61,11 @@ rss=$(awk '/VmRSS/ {print $2}' "/proc/$YSTPCSD_PID/status")
 hwm=$(awk '/VmHWM/ {print $2}' "/proc/$YSTPCSD_PID/status")
 [ "$MODE" = dbus ] && { wait_for $((SECONDS_RUN + 10)) grep -q dbus-load "$DIR/load.log"; cat "$DIR/load.log"; }
 info "ystpcsd's own figures (Manager.Heartbeat): $own"
-"$PY" - "$DIR/hb.log" "$MODE" "$SECONDS_RUN" "$rx0" "$rx1" "$cpu0" "$cpu1" "$rss" "$hwm" "$(getconf CLK_TCK)" <<'PYEOF'
+"$PY" - "$DIR/hb.log" "$MODE" "$SECONDS_RUN" "$rx0" "$rx1" "$cpu0" "$cpu1" "$rss" "$hwm" "$(getconf CLK_TCK)" \
+    "${GUEST_BACKEND:-unknown}" "$(uname -r)" <<'PYEOF'
 import collections, sys
-path, mode, secs, rx0, rx1, cpu0, cpu1, rss, hwm, hz = sys.argv[1:]
+path, mode, secs, rx0, rx1, cpu0, cpu1, rss, hwm, hz, backend, kernel = sys.argv[1:]
+print(f"guest backend {backend}, kernel {kernel}")
 secs = float(secs)
 times = collections.defaultdict(list)
 for line in open(path):

@@ -39,4 +39,4 @@ awk '/systemd-sysusers/ && !u { u = NR } /deb-systemd-invoke/ && !s { s = NR } E
     fail "postinst does not create the user before starting the service"
 
 # Installed on a machine with systemd as PID 1.
-exec "$UML_SYSTEMD_RUN" --timeout 200 --env "UML_LIB=$UML_LIB" --env "DEB_DIR=$out" -- sh "$src/tests/packaging/deb_install.sh"
+exec "$GUEST_SYSTEMD_RUN" --timeout 200 --env "GUEST_LIB=$GUEST_LIB" --env "DEB_DIR=$out" -- sh "$src/tests/packaging/deb_install.sh"

@@ -1,12 +1,12 @@
 #!/bin/sh
-# Guest half of deb.sh, under real systemd (uml-systemd-run): dpkg -i the packages as an
+# Guest half of deb.sh, under real systemd (guest-systemd-run): dpkg -i the packages as an
 # administrator would, then check the user, the enabled and started service, the shipped
 # default configuration (interface can0, here a vcan named can0 that appears after the
 # service started: ystpcsd retries), a pcs-sim module driven through pcsctl, then removal
 # (the service stops) and purge (configuration and state gone).
-. "$UML_LIB"
-. "$(dirname "$UML_LIB")/../system/installed.sh"
-[ "${UML_SYSTEMD_GUEST:-}" = 1 ] || skip "must run under uml-systemd-run"
+. "$GUEST_LIB"
+. "$(dirname "$GUEST_LIB")/../system/installed.sh"
+[ "${GUEST_SYSTEMD:-}" = 1 ] || skip "must run under guest-systemd-run"
 connected() { [ "$(prop "$1" Connected 2>/dev/null)" = True ]; }
 # Power stage active: states 7, 10, 11, 12, 14 (Appendix B).
 running() { case $(prop "$1" RunningState) in 7 | 10 | 11 | 12 | 14) return 0 ;; *) return 1 ;; esac; }

@@ -2,7 +2,7 @@
 # pcsctl's bash completion, loaded the way bash-completion loads it: commands, modes and
 # settings (taken from pcsctl's own help), option values, and module names asked of a running
 # ystpcsd --simulate 2 on a private bus.
-. "${UML_LIB:?}"
+. "${GUEST_LIB:?}"
 . "$YSTPCS_SOURCE_ROOT/tests/system/ystpcs.sh"
 require_cmd bash dbus-daemon
 BC=/usr/share/bash-completion/bash_completion

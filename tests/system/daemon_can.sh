@@ -6,7 +6,7 @@
 # malformed and foreign frames counted and ignored; a daemon restart while a module runs keeps
 # bytes 1 and 3 of 0x0F; pcs-sim never faults with 0x800D; SIGTERM's stop sequence; a
 # recording replayed with canplayer.
-. "$UML_LIB"
+. "$GUEST_LIB"
 . "$YSTPCS_SOURCE_ROOT/tests/system/ystpcs.sh"
 require_guest
 require_cmd cansend candump canplayer dbus-daemon busctl

@@ -3,7 +3,7 @@
 # every pcsctl command, every D-Bus method and typed error (dbus_methods.py), a python3-dbus
 # client, access denied for an unprivileged caller (bus policy and daemon check) with nothing
 # on the bus, and the PropertiesChanged rate. Runs on the host (no CAN needed).
-. "${UML_LIB:?}"
+. "${GUEST_LIB:?}"
 . "$YSTPCS_SOURCE_ROOT/tests/system/ystpcs.sh"
 require_cmd dbus-daemon busctl setpriv
 [ "$(id -u)" = 0 ] || skip "needs root (to run clients as nobody)"

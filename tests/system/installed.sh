@@ -1,5 +1,5 @@
 # installed.sh: helpers for tests of the INSTALLED ystpcs under real systemd (run by
-# tests/uml/uml-systemd-run); source it after tests/uml/lib.sh.
+# tests/guest/guest-systemd-run); source it after tests/guest/lib.sh.
 #
 #   fail MSG              as lib.sh's, with the tail of ystpcsd's journal first
 #   prop MODULE NAME      a Module property as `pcsctl --json status` prints it (Python's str())

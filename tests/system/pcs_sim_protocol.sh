@@ -2,8 +2,8 @@
 # pcs-sim on real SocketCAN (vcan0 in user-mode Linux), driven with cansend and watched
 # with candump: every command of the reference gets its reply, the periodic frames come
 # every 200 ms, a mode change is refused while running, and the module faults with 0x800D
-# 5 s after the last heartbeat (not before). Run by meson through tests/uml/uml-run.
-. "$UML_LIB"
+# 5 s after the last heartbeat (not before). Run by meson through tests/guest/guest-run.
+. "$GUEST_LIB"
 require_guest
 require_cmd cansend candump
 BUILD=${YSTPCS_BUILD_ROOT:?}

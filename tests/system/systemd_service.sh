@@ -1,12 +1,12 @@
 #!/bin/sh
 # ystpcsd as the installed systemd service, under real systemd (PID 1 in user-mode Linux,
-# run by tests/uml/uml-systemd-run with the build installed): readiness, pcsctl as root
+# run by tests/guest/guest-systemd-run with the build installed): readiness, pcsctl as root
 # driving pcs-sim on vcan0, an unprivileged user denied with nothing on CAN and a member of
 # group ystpcs allowed, SIGSEGV and SIGSTOP (watchdog) restarts before pcs-sim's 5 s timeout,
 # reload, the stop sequence, the journal, the sandbox and the exposure figure.
-. "$UML_LIB"
-. "$(dirname "$UML_LIB")/../system/installed.sh"
-[ "${UML_SYSTEMD_GUEST:-}" = 1 ] || skip "must run under uml-systemd-run"
+. "$GUEST_LIB"
+. "$(dirname "$GUEST_LIB")/../system/installed.sh"
+[ "${GUEST_SYSTEMD:-}" = 1 ] || skip "must run under guest-systemd-run"
 PCSCTL=/usr/bin/pcsctl
 
 ip link add dev vcan0 type vcan && ip link set vcan0 up || fail "vcan0"

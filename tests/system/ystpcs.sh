@@ -1,5 +1,5 @@
 # ystpcs.sh: helpers for system tests of ystpcsd, pcsctl and pcs-sim (sh; source it after
-# tests/uml/lib.sh). Works on the host and inside user-mode Linux.
+# tests/guest/lib.sh). Works on the host and inside user-mode Linux.
 #
 #   start_bus DIR system|open   a private dbus-daemon; system: the system bus's rules plus
 #                               dbus/org.ystpcs.pcs1.conf; open: everything allowed. Sets BUS.

@@ -1,28 +1,28 @@
 #!/bin/sh
-# smoke.sh: proves that real SocketCAN works inside uml-run's guest: vcan0 exists
+# smoke.sh: proves that real SocketCAN works inside guest-run's guest: vcan0 exists
 # and is up, frames sent with cansend reach candump unchanged, an interface can be
 # taken down and up again, and (with --vcan 2) vcan0 and vcan1 are separate buses.
 #
-#     tests/uml/uml-run --vcan 2 -- sh tests/uml/smoke.sh
+#     tests/guest/guest-run --vcan 2 -- sh tests/guest/smoke.sh
 set -u
 # shellcheck source=SCRIPTDIR/lib.sh
-. "${UML_LIB:-$(dirname "$0")/lib.sh}"
+. "${GUEST_LIB:-$(dirname "$0")/lib.sh}"
 
 require_guest
 require_cmd candump cansend ip
 
 T=$(make_tmpdir)
 
-# ---- The interfaces uml-run announced exist, are CAN (ARPHRD_CAN = 280) and up.
+# ---- The interfaces guest-run announced exist, are CAN (ARPHRD_CAN = 280) and up.
 assert_eq 0 "$(id -u)" "the guest command does not run as root"
-for v in ${UML_RUN_VCAN:-vcan0}; do
+for v in ${GUEST_VCAN:-vcan0}; do
     iface_exists "$v" || fail "$v does not exist"
     assert_eq 280 "$(cat "/sys/class/net/$v/type")" "$v is not a CAN interface"
     iface_is_up "$v" || fail "$v is not up"
 done
 iface_exists vcan0 || fail "vcan0 does not exist"
 assert_contains "$(ip -details link show dev vcan0)" "vcan" "ip -details shows no vcan link"
-info "interfaces: ${UML_RUN_VCAN:-vcan0} exist and are up"
+info "interfaces: ${GUEST_VCAN:-vcan0} exist and are up"
 
 # ---- Frames go through unchanged: EFF with data, SFF, RTR, empty EFF, 8-byte EFF.
 FRAMES='181AFAB4#0000271002000000
@@ -69,7 +69,7 @@ stop_bg
 assert_eq "181AFAB4#0000271002000000" "$(frames "$T/dump2")" "frames after down/up"
 info "vcan0 down/up works"
 
-# ---- Two buses are separate (only with uml-run --vcan 2 or more).
+# ---- Two buses are separate (only with guest-run --vcan 2 or more).
 if iface_exists vcan1; then
     start_candump vcan0 "$T/bus0"
     start_candump vcan1 "$T/bus1"

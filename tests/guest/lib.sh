@@ -1,7 +1,7 @@
-# lib.sh: helpers for test scripts that run INSIDE the user-mode Linux guest
-# started by uml-run (POSIX sh; source it, do not execute it):
+# lib.sh: helpers for test scripts that run INSIDE the guest
+# started by guest-run (POSIX sh; source it, do not execute it):
 #
-#     . "${UML_LIB:-$(dirname "$0")/lib.sh}"     # uml-run exports UML_LIB
+#     . "${GUEST_LIB:-$(dirname "$0")/lib.sh}"     # guest-run exports GUEST_LIB
 #
 # Results and messages go to stderr; a test passes by exiting 0, fails with 1,
 # and is skipped with 77 (meson's convention). fail/skip exit the shell they run
@@ -10,7 +10,7 @@
 #   info MSG...                 print "# MSG" to stderr
 #   fail MSG...                 print "FAIL: MSG", stop background jobs, exit 1
 #   skip MSG...                 print "SKIP: MSG", stop background jobs, exit 77
-#   require_guest               skip unless running inside uml-run's guest
+#   require_guest               skip unless running inside guest-run's guest
 #   require_cmd CMD...          skip unless every CMD is on PATH
 #   assert_eq EXPECTED ACTUAL [MSG]    fail unless the two strings are equal
 #                                      (multi-line strings are shown in full)
@@ -45,10 +45,10 @@
 # IDs are upper-case hex, 3 digits for standard and 8 for extended frames;
 # an RTR frame prints as "7FF#R", a CAN FD frame as "123##<flags><data>".
 #
-# Every process start costs ~0.1 s in UML: the helpers use shell built-ins and
+# Every process start costs ~0.1 s in a guest: the helpers use shell built-ins and
 # single processes where they can.
 
-_UML_BG_PIDS=
+_GUEST_BG_PIDS=
 
 info() { echo "# $*" >&2; }
 
@@ -65,7 +65,7 @@ skip() {
 }
 
 require_guest() {
-    [ "${UML_RUN_GUEST:-}" = 1 ] || skip "must run inside user-mode Linux: uml-run -- $0"
+    [ "${GUEST:-}" = 1 ] || skip "must run inside a guest kernel: guest-run -- $0"
 }
 
 require_cmd() {
@@ -120,7 +120,7 @@ wait_for() {
     esac
     _wf_cs=$(( ${_wf_i:-0} * 100 + ${_wf_f:-0} ))
     shift
-    # A deadline, not a count: 'sleep 0.1' takes ~0.15 s in UML.
+    # A deadline, not a count: 'sleep 0.1' takes ~0.15 s in a guest.
     if _now_cs; then _wf_end=$((_NOW_CS + _wf_cs)); else _wf_end=; _wf_n=$((_wf_cs / 10)); fi
     while :; do
         "$@" && return 0
@@ -138,7 +138,7 @@ wait_for() {
 bg_start() {
     setsid "$@" &
     BG_PID=$!
-    _UML_BG_PIDS="$_UML_BG_PIDS $BG_PID"
+    _GUEST_BG_PIDS="$_GUEST_BG_PIDS $BG_PID"
 }
 
 _bg_kill() {
@@ -147,9 +147,9 @@ _bg_kill() {
 }
 
 stop_bg() {
-    [ -n "$_UML_BG_PIDS" ] || return 0
-    _sb_pids=$_UML_BG_PIDS
-    _UML_BG_PIDS=
+    [ -n "$_GUEST_BG_PIDS" ] || return 0
+    _sb_pids=$_GUEST_BG_PIDS
+    _GUEST_BG_PIDS=
     for _p in $_sb_pids; do _bg_kill TERM "$_p"; done
     _sb_n=20
     while [ "$_sb_n" -gt 0 ]; do
