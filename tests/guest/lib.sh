@@ -37,6 +37,26 @@
 #   count_frames FILE [ID_REGEX]  number of such lines
 #   wait_frames TIMEOUT_S FILE ID_REGEX N   wait until count_frames >= N; return 1
 #                               on timeout
+#   periods FILE [ID_REGEX [DATA_REGEX]]
+#                               timing of the frames of FILE ("-": standard input) whose
+#                               whole ID matches ID_REGEX and whose data starts with
+#                               DATA_REGEX (ERE; default: any), from candump's kernel
+#                               timestamps, in integer microseconds: prints
+#                               "N SPAN MEAN MIN MAX": N frames, first to last, and the
+#                               mean, shortest and longest period between consecutive
+#                               ones (SPAN..MAX are 0 when N < 2). Judge rates with it,
+#                               never by counting frames in a window timed by sleep:
+#                               read -r n span mean min max <<EOF
+#                               $(periods "$DUMP" 1811B4FA)
+#                               EOF
+#   wall_ts                     the wall-clock time as candump -L stamps frames
+#                               ("1700000000.123456", CLOCK_REALTIME)
+#   wait_frame_after TIMEOUT_S FILE ID_REGEX TS [DATA_REGEX]
+#                               wait until FILE holds such a frame stamped later than
+#                               TS (from wall_ts); return 1 on timeout. A frame sent
+#                               after TS proves the capture holds everything sent
+#                               before it (a marker for checks that something did NOT
+#                               happen): t=$(wall_ts); wait_frame_after 3 "$DUMP" 181A01B4 "$t"
 #   iface_exists IFACE, iface_is_up IFACE (IFF_UP flag set)
 #   make_tmpdir                 print a new directory under the guest's /tmp
 #                               (a tmpfs; lost at power-off)
@@ -208,6 +228,39 @@ _frames_at_least() {
 
 wait_frames() {
     wait_for "$1" _frames_at_least "$2" "$3" "$4"
+}
+
+# Stamps as integer microseconds since the first frame, from seconds and fraction apart (a
+# whole stamp read as one of awk's doubles loses its last digit). mawk has no {n}.
+periods() {
+    awk -v re="^[(][0-9.]+[)] [^ ]+ (${2:-[0-9A-F]+})#${3:-}" '
+        $0 ~ re {
+            t = substr($1, 2, length($1) - 2); s = t; f = ""
+            if (index(t, ".")) { s = substr(t, 1, index(t, ".") - 1); f = substr(t, index(t, ".") + 1) }
+            f = substr(f "000000", 1, 6)
+            us = (s - first_s) * 1000000 + f
+            if (n == 0) { first_s = s; us = f + 0; first = us }
+            else { d = us - prev; if (n == 1 || d < min) min = d; if (d > max) max = d }
+            prev = us; n++
+        }
+        END {
+            if (n < 2) { print n + 0, 0, 0, 0, 0; exit }
+            printf "%d %d %d %d %d\n", n, prev - first, (prev - first) / (n - 1) + 0.5, min, max
+        }' "$1"
+}
+
+wall_ts() {
+    date +%s.%6N
+}
+
+_frame_after() {
+    awk -v re="^[(][0-9.]+[)] [^ ]+ (${2})#${4:-}" -v ts="$3" '
+        $0 ~ re { t = substr($1, 2, length($1) - 2); if (t + 0 > ts + 0) { found = 1; exit } }
+        END { exit !found }' "$1"
+}
+
+wait_frame_after() {
+    wait_for "$1" _frame_after "$2" "$3" "$4" "${5:-}"
 }
 
 iface_exists() {

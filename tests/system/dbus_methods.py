@@ -226,9 +226,12 @@ expect_error(ERR + "InvalidArgument", manager.OpenFrameStream, {"speed": "fast"}
 expect_error(ERR + "Interlock", manager.ForgetModule, dbus.ObjectPath(paths[0]))
 expect_error(ERR + "InvalidArgument", manager.ForgetModule, dbus.ObjectPath("/org/ystpcs/pcs1/sim/99"))
 
-# Busy: once the daemon is shutting down it takes no new commands.
+# Busy: once the daemon is shutting down it takes no new commands. It handles SIGTERM in its
+# event loop, and turns every module's HeartbeatState to 1 (orderly shutdown) in the same step
+# that makes it refuse commands: once that reads 1, the shutdown is under way.
+check(prop("HeartbeatState") == 2, "heartbeat state running before SIGTERM")
 os.kill(PID, signal.SIGTERM)
-time.sleep(0.2)
+wait(lambda: prop("HeartbeatState") == 1, timeout=3, what="HeartbeatState 1 (shutting down) after SIGTERM")
 expect_error(ERR + "Busy", m.Start)
 
 if failures:

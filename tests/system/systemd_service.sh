@@ -32,7 +32,10 @@ max_gap() {
 # LIMIT seconds, and pcs-sim did not fault.
 survived() {
     wait_for 5 state_is vcan0/1 12 || fail "module 1 not running after the $1"
-    sleep 1
+    # A heartbeat stamped after that: the capture holds the whole gap of the restart, and a
+    # fault pcs-sim raised 5 s after the last heartbeat before it would be in too.
+    t=$(wall_ts)
+    wait_frame_after 3 "$DUMP" 181A01B4 "$t" || fail "no heartbeat to PCS 1 after the $1"
     gap=$(max_gap)
     info "$1: longest heartbeat gap ${gap} s"
     awk -v g="$gap" -v limit="$2" 'BEGIN { exit !(g < limit) }' || fail "heartbeat gap ${gap} s after the $1"
@@ -69,7 +72,10 @@ mark=$(wc -l <"$DUMP")
 rc=0
 runuser -u nobody -- "$PCSCTL" -m vcan0/2 start 2>"$DIR/denied" || rc=$?
 [ "$rc" = 4 ] || fail "nobody's start exited $rc: $(cat "$DIR/denied")"
-sleep 0.5
+# ystpcsd writes a command's frames before it answers the call (one the bus refuses never
+# reaches it): its next heartbeat to PCS 2, stamped after the answer, comes after any of them.
+t=$(wall_ts)
+wait_frame_after 3 "$DUMP" 181A02B4 "$t" || fail "no heartbeat to PCS 2 after the denied start"
 sed -n "$((mark + 1)),\$p" "$DUMP" | grep -q ' 180F02B4#' && fail "a 0x0F reached CAN although access was denied"
 # A member of group ystpcs may (bus policy and ystpcsd's own check agree).
 useradd --no-create-home --groups ystpcs tester || fail "useradd"
@@ -104,11 +110,20 @@ journalctl -u ystpcsd --no-pager -p warning -o cat | grep -qi "watchdog\|communi
 # --- systemctl stop: the stop sequence on the bus -----------------------------------------------------------------
 mark=$(wc -l <"$DUMP")
 systemctl stop ystpcsd || fail "systemctl stop"
-sleep 1
+# ystpcsd has exited (systemctl stop waited for it): a frame sent now, which nothing answers,
+# comes after everything it sent in the capture.
+cansend vcan0 7FF#00
+wait_for 3 in_file "$DUMP" ' 7FF#00$' || fail "the frame sent after the stop is not in the capture"
 sed -n "$((mark + 1)),\$p" "$DUMP" >"$DIR/stop.log"
 grep -q ' 180F01B4#00' "$DIR/stop.log" || fail "no 0x0F stop to module 1 at stop"
-n=$(grep -c ' 181A01B4#0000271001' "$DIR/stop.log")
-[ "$n" -ge 4 ] || fail "$n heartbeats with state 1 at stop"
+# State 1 for at least 0.6 s (4 heartbeats) from the heartbeats' own timestamps, none skipped
+# (no period above 300 ms).
+read -r n span mean min max <<EOF
+$(periods "$DIR/stop.log" 181A01B4 0000271001)
+EOF
+info "stop: $n heartbeats with state 1 over $span µs, periods $min to $max µs"
+[ "$span" -ge 600000 ] || fail "heartbeats with state 1 over $span µs at stop ($n)"
+[ "$max" -lt 300000 ] || fail "a gap of $max µs between the heartbeats with state 1 at stop"
 [ "$(systemctl show -p Result --value ystpcsd)" = success ] || fail "stop result $(systemctl show -p Result --value ystpcsd)"
 wait_for 3 sh -c "tail -30 '$DUMP' | grep -q ' 1813B401#05'" || fail "module 1 not stopped"
 info "systemd service test passed"

@@ -11,6 +11,10 @@
 #   as_nobody CMD...            CMD as uid nobody, no supplementary groups
 #   expect_exit CODE CMD...     run CMD; fail unless it exits with CODE; its output in $OUT
 #   json_get JSON PYEXPR        evaluate PYEXPR on the parsed JSON `j` (python3)
+#   check_recording FILE PCS_HEX  a 2 s `pcsctl record` capture, judged from its own
+#                               timestamps (not a count in pcsctl's 2 s): it spans at least
+#                               1.4 s, and no tick of PCS PCS_HEX (e.g. 01) is missing: its
+#                               0x11 and its heartbeat have no period above 300 ms
 
 : "${YSTPCS_BUILD_ROOT:?}" "${YSTPCS_SOURCE_ROOT:?}"
 PCSCTL=$YSTPCS_BUILD_ROOT/ctl/pcsctl/pcsctl
@@ -73,4 +77,19 @@ expect_exit() {
 
 json_get() {
     printf '%s' "$1" | "$PY" -c "import json,sys; j=json.load(sys.stdin); print($2)"
+}
+
+check_recording() {
+    read -r _cr_n _cr_span _ _ _ <<EOF
+$(periods "$1")
+EOF
+    info "recording: $_cr_n frames over $_cr_span µs"
+    [ "$_cr_span" -ge 1400000 ] || fail "short recording: $_cr_n frames over $_cr_span µs"
+    for _cr_id in "1811B4$2" "181A${2}B4"; do
+        read -r _cr_n _ _ _ _cr_max <<EOF
+$(periods "$1" "$_cr_id")
+EOF
+        [ "$_cr_n" -ge 2 ] && [ "$_cr_max" -lt 300000 ] ||
+            fail "recording: $_cr_n frames $_cr_id, longest period $_cr_max µs"
+    done
 }
