@@ -34,9 +34,11 @@ done
 dpkg-deb -c "$sim_deb" | grep ' ./usr/bin/pcs-sim$' >/dev/null || fail "pcs-sim not in $(basename "$sim_deb")"
 dpkg-deb -I "$main_deb" conffiles | grep -x >/dev/null /etc/ystpcsd/ystpcsd.json || fail "the default configuration is not a conffile"
 dpkg-deb -I "$main_deb" postinst >"$out/postinst"
-# The user before the service: sysusers' snippet comes before dh_installsystemd's start.
-awk '/systemd-sysusers/ && !u { u = NR } /deb-systemd-invoke/ && !s { s = NR } END { exit !(u && s && u < s) }' "$out/postinst" ||
-    fail "postinst does not create the user before starting the service"
+# The user, then the bus policy reloaded, then the start: sysusers' snippet, then ReloadConfig,
+# then the start of debian/ystpcs.postinst.
+awk '/systemd-sysusers/ && !u { u = NR } /ReloadConfig/ && !r { r = NR } /deb-systemd-invoke start/ && !s { s = NR }
+     END { exit !(u && r && s && u < r && r < s) }' "$out/postinst" ||
+    fail "postinst does not create the user, reload the bus policy and start the service in this order"
 
 # Installed on a machine with systemd as PID 1.
 exec "$GUEST_SYSTEMD_RUN" --timeout 200 --env "GUEST_LIB=$GUEST_LIB" --env "DEB_DIR=$out" -- sh "$src/tests/packaging/deb_install.sh"

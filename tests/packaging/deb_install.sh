@@ -12,9 +12,9 @@ connected() { [ "$(prop "$1" Connected 2>/dev/null)" = True ]; }
 running() { case $(prop "$1" RunningState) in 7 | 10 | 11 | 12 | 14) return 0 ;; *) return 1 ;; esac; }
 # The host's container policy forbids starting services; a rack PC has none.
 rm -f /usr/sbin/policy-rc.d
-# hostfs keeps one host file descriptor per cached inode, and the UML process may have only
-# `ulimit -n` of them (20000 here): man-db's trigger walks 25000 manual pages and exhausts
-# them. The manual index is not what this test checks; dropping the caches after each dpkg
+# Under user-mode Linux, hostfs keeps one host file descriptor per cached inode, and the UML
+# process may have only `ulimit -n` of them (20000 here): man-db's trigger walks 25000 manual
+# pages and exhausts them. The manual index is not what this test checks; dropping the caches after each dpkg
 # run gives the descriptors back.
 rm -f /var/lib/man-db/auto-update
 drop_caches() { sync; echo 2 >/proc/sys/vm/drop_caches; }
@@ -25,7 +25,18 @@ getent passwd ystpcs >/dev/null || fail "user ystpcs not created"
 getent group ystpcs >/dev/null || fail "group ystpcs not created"
 [ "$(systemctl is-enabled ystpcsd)" = enabled ] || fail "ystpcsd not enabled: $(systemctl is-enabled ystpcsd)"
 wait_for 10 sh -c '[ "$(systemctl is-active ystpcsd)" = active ]' || fail "ystpcsd not started: $(systemctl is-active ystpcsd)"
-info "installed: user, group, service enabled and active"
+# Started once: the first start after dpkg -i succeeded (the bus had read the new policy).
+[ "$(systemctl show -p NRestarts --value ystpcsd)" = 0 ] ||
+    fail "ystpcsd was restarted $(systemctl show -p NRestarts --value ystpcsd) time(s) after installation"
+journalctl -b --no-pager -o cat -u ystpcsd >/run/journal.txt
+[ "$(grep -c '^Starting ystpcsd.service' /run/journal.txt)" = 1 ] || fail "ystpcsd started more than once: $(cat /run/journal.txt)"
+grep -E 'Failed to request bus name|Failed with result|Main process exited' /run/journal.txt &&
+    fail "a failed start in the journal"
+# systemd accepted every line of the unit.
+journalctl -b --no-pager -o cat | grep -E 'ystpcsd\.service:[0-9]+: ' && fail "systemd warns about the unit"
+systemd-analyze verify /lib/systemd/system/ystpcsd.service >/run/verify.txt 2>&1 || fail "systemd-analyze verify: $(cat /run/verify.txt)"
+grep -q . /run/verify.txt && fail "systemd-analyze verify: $(cat /run/verify.txt)"
+info "installed: user, group, service enabled and active, started once"
 
 # The shipped configuration serves can0; it appears later and is picked up without restart.
 ip link add dev can0 type vcan && ip link set can0 up || fail "can0"
@@ -33,6 +44,9 @@ systemd-run --quiet --unit=pcs-sim /usr/bin/pcs-sim --interface can0 --address 7
     fail "pcs-sim unit"
 wait_for 20 connected can0/7 ||
     fail "module can0/7 not communicating: $(pcsctl list 2>&1)"
+# A module that has just powered up runs its self-check (state 9) and refuses to start; ready
+# is standby (13).
+wait_for 20 state_is can0/7 13 || fail "module can0/7 not ready: state $(prop can0/7 RunningState)"
 pcsctl -m can0/7 set cv 700V --start >/dev/null || fail "pcsctl set cv --start"
 wait_for 5 running can0/7 || fail "module not running: state $(prop can0/7 RunningState)"
 info "the installed service drives pcs-sim on can0 with the default configuration"
