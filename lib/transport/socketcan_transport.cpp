@@ -18,6 +18,7 @@
 
 #include "protocol/can_id.h"
 #include "transport/error_frames.h"
+#include "transport/socket_accounting.h"
 
 namespace ystpcs::transport {
 
@@ -60,7 +61,11 @@ bool is_link_error(int e) { return e == ENETDOWN || e == ENODEV || e == ENXIO ||
 }  // namespace
 
 SocketCanTransport::SocketCanTransport(runtime::EventLoop& loop, std::string interface, SocketCanOptions options)
-    : loop_(loop), interface_(std::move(interface)), options_(std::move(options)), backoff_(options_.min_backoff) {
+    : loop_(loop),
+      interface_(std::move(interface)),
+      options_(std::move(options)),
+      backoff_(options_.min_backoff),
+      tx_queue_(options_.max_queued) {
     reopen_timer_ = loop_.create_timer([this] {
         if (!open_socket()) schedule_reopen();
     });
@@ -98,10 +103,8 @@ bool SocketCanTransport::open_socket() {
                               : 0;
     if (::setsockopt(fd, SOL_CAN_RAW, CAN_RAW_ERR_FILTER, &err_mask, sizeof err_mask) < 0)
         return give_up(std::string("CAN_RAW_ERR_FILTER: ") + std::strerror(errno));
-    const int one = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one);
-    ::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &options_.receive_buffer_bytes, sizeof options_.receive_buffer_bytes);
+    set_reporting_options(fd);
+    set_receive_buffer(fd);
 
     sockaddr_can addr{};
     addr.can_family = AF_CAN;
@@ -110,6 +113,7 @@ bool SocketCanTransport::open_socket() {
         return give_up(std::string("bind: ") + std::strerror(errno));
 
     fd_ = fd;
+    socket_drops_ = 0;  // SO_RXQ_OVFL counts per socket: the new one starts from 0
     watch_ = loop_.watch_fd(fd_, runtime::io_in, [this](std::uint32_t ev) { on_readable(ev); });
     if (ever_opened_) ++counters_.reopened;
     spdlog::info("{}: {}", interface_, ever_opened_ ? "reopened" : "opened");
@@ -119,6 +123,43 @@ bool SocketCanTransport::open_socket() {
     set_state(BusState::up);
     flush_queues();
     return true;
+}
+
+// Without these the transport still works, with less to say: no drop counts, and the time a
+// frame was read instead of the kernel's RX timestamp. Said once, not at every reopen.
+void SocketCanTransport::set_reporting_options(int fd) {
+    const int one = 1;
+    if (::setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one) < 0 && !warned_no_drop_count_) {
+        spdlog::warn("{}: SO_RXQ_OVFL: {}; frames the kernel drops before we read them will not be counted",
+                     interface_, std::strerror(errno));
+        warned_no_drop_count_ = true;
+    }
+    if (::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one) < 0 && !warned_no_timestamps_) {
+        spdlog::warn("{}: SO_TIMESTAMPNS: {}; received frames are stamped when read, not by the kernel",
+                     interface_, std::strerror(errno));
+        warned_no_timestamps_ = true;
+    }
+}
+
+// The kernel silently caps SO_RCVBUF at net.core.rmem_max: read back what it granted, so that
+// a receive buffer too small for a burst is said at open rather than found as drops later.
+void SocketCanTransport::set_receive_buffer(int fd) {
+    const int asked = options_.receive_buffer_bytes;
+    if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &asked, sizeof asked) < 0)
+        spdlog::warn("{}: SO_RCVBUF {}: {}; keeping the default receive buffer", interface_, asked,
+                     std::strerror(errno));
+    int read_back = 0;
+    socklen_t len = sizeof read_back;
+    if (::getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &read_back, &len) < 0) {
+        spdlog::warn("{}: getsockopt(SO_RCVBUF): {}", interface_, std::strerror(errno));
+        receive_buffer_bytes_ = 0;
+        return;
+    }
+    const ReceiveBuffer rb = receive_buffer_from_readback(asked, read_back);
+    receive_buffer_bytes_ = rb.effective;
+    if (rb.clamped())
+        spdlog::warn("{}: receive buffer is {} bytes, asked for {}: capped by the sysctl net.core.rmem_max",
+                     interface_, rb.effective, rb.asked);
 }
 
 void SocketCanTransport::close_socket() {
@@ -131,9 +172,7 @@ void SocketCanTransport::fail(int error, const char* during) {
     spdlog::warn("{}: {} failed: {}; the interface is down, reopening", interface_, during, std::strerror(error));
     close_socket();
     // Queued frames are stale by the time the link is back; commands time out and report.
-    counters_.tx_dropped += heartbeat_queue_.size() + frame_queue_.size();
-    heartbeat_queue_.clear();
-    frame_queue_.clear();
+    counters_.tx_dropped += tx_queue_.clear();
     set_state(BusState::down);
     schedule_reopen();
 }
@@ -202,12 +241,14 @@ void SocketCanTransport::read_frames() {
                 rx.timestamp = runtime::WallTime(std::chrono::duration_cast<runtime::WallTime::duration>(
                     std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec)));
             } else if (c->cmsg_type == SO_RXQ_OVFL) {
-                std::uint32_t dropped = 0;
-                std::memcpy(&dropped, CMSG_DATA(c), sizeof dropped);
-                if (dropped > counters_.rx_overflow) {
+                std::uint32_t socket_total = 0;
+                std::memcpy(&socket_total, CMSG_DATA(c), sizeof socket_total);
+                // Cumulative for this socket only: compare with its own last value, never with
+                // the transport's total (which survives reopens).
+                if (const std::uint32_t dropped = overflow_delta(socket_total, socket_drops_); dropped != 0) {
                     spdlog::warn("{}: the kernel dropped {} received frames (receive queue overflow)", interface_,
-                                 dropped - counters_.rx_overflow);
-                    counters_.rx_overflow = dropped;
+                                 dropped);
+                    counters_.rx_overflow += dropped;
                 }
             }
         }
@@ -241,15 +282,13 @@ SocketCanTransport::WriteResult SocketCanTransport::write_frame(const protocol::
     return WriteResult::failed;
 }
 
-SendStatus SocketCanTransport::send(const protocol::CanFrame& frame, TxClass tx_class) {
+SendStatus SocketCanTransport::send(const protocol::CanFrame& frame, TxClass tx_class, TxTicket& ticket) {
+    ticket = 0;
     if (fd_ < 0) {
         ++counters_.tx_dropped;
         return SendStatus::down;
     }
-    const bool heartbeat = tx_class == TxClass::heartbeat;
-    // A heartbeat waits only behind other heartbeats; other frames keep their order.
-    const bool may_write_now = heartbeat ? heartbeat_queue_.empty() : (heartbeat_queue_.empty() && frame_queue_.empty());
-    if (may_write_now) {
+    if (tx_queue_.may_send_now(tx_class)) {
         switch (write_frame(frame)) {
             case WriteResult::written: return SendStatus::sent;
             case WriteResult::failed:
@@ -258,30 +297,25 @@ SendStatus SocketCanTransport::send(const protocol::CanFrame& frame, TxClass tx_
             case WriteResult::no_room: break;
         }
     }
-    auto& queue = heartbeat ? heartbeat_queue_ : frame_queue_;
-    if (heartbeat) {
-        // A newer heartbeat to the same module replaces a stale one still waiting.
-        for (auto& q : queue) {
-            if (q.id == frame.id) {
-                q = frame;
-                return SendStatus::queued;
-            }
-        }
-    }
-    const std::size_t limit = heartbeat ? options_.max_queued_heartbeats : options_.max_queued_frames;
-    if (queue.size() >= limit) {
+    const TxQueue::Pushed pushed = tx_queue_.push(frame, tx_class);
+    if (pushed.ticket == 0) {
         ++counters_.tx_dropped;
         return SendStatus::dropped;
     }
-    queue.push_back(frame);
-    ++counters_.tx_queued;
+    if (!pushed.replaced) ++counters_.tx_queued;
     if (!tx_retry_timer_->armed()) tx_retry_timer_->arm(loop_.now() + options_.tx_retry);
+    ticket = pushed.ticket;
     return SendStatus::queued;
 }
 
+bool SocketCanTransport::withdraw(TxTicket ticket) {
+    if (!tx_queue_.withdraw(ticket)) return false;
+    ++counters_.tx_withdrawn;
+    return true;
+}
+
 void SocketCanTransport::send_batch(std::span<const protocol::CanFrame> frames, TxClass tx_class) {
-    const bool heartbeat = tx_class == TxClass::heartbeat;
-    const bool may_write_now = heartbeat ? heartbeat_queue_.empty() : (heartbeat_queue_.empty() && frame_queue_.empty());
+    const bool may_write_now = tx_queue_.may_send_now(tx_class);
     std::size_t done = 0;
     if (fd_ >= 0 && may_write_now && frames.size() > 1) {
         constexpr std::size_t kMax = 64;
@@ -309,16 +343,18 @@ void SocketCanTransport::send_batch(std::span<const protocol::CanFrame> frames, 
 }
 
 void SocketCanTransport::flush_queues() {
-    for (auto* queue : {&heartbeat_queue_, &frame_queue_}) {
-        while (!queue->empty()) {
-            const WriteResult r = write_frame(queue->front());
-            if (r == WriteResult::no_room) {
-                tx_retry_timer_->arm(loop_.now() + options_.tx_retry);
-                return;
-            }
-            if (fd_ < 0) return;  // failed and closed: the queues were dropped
-            queue->pop_front();
+    // Each frame leaves the queue before it is written: a sent handler that withdraws it, or
+    // sends more, sees the queue as it is. If the kernel has no room it goes back to its place.
+    while (!tx_queue_.empty()) {
+        TxQueue::Entry entry = tx_queue_.take();
+        const WriteResult r = write_frame(entry.frame);
+        if (r == WriteResult::no_room) {
+            tx_queue_.put_back(std::move(entry));
+            tx_retry_timer_->arm(loop_.now() + options_.tx_retry);
+            return;
         }
+        if (r == WriteResult::failed) ++counters_.tx_dropped;
+        if (fd_ < 0) return;  // failed and closed: the queue was dropped
     }
 }
 

@@ -1,16 +1,18 @@
 // A real CAN interface through SocketCAN (CAN_RAW): non-blocking, kernel filters, error
-// frames, kernel RX timestamps, SO_RXQ_OVFL drop counting, a heartbeat-first TX queue for
-// ENOBUFS, and reopening with backoff while the interface is missing or down (never exits).
+// frames, kernel RX timestamps, SO_RXQ_OVFL drop counting (per socket, as deltas), a checked
+// receive buffer size, per-class user-space TX queues for ENOBUFS (TxQueue: heartbeats first,
+// withdrawable by ticket), and reopening with backoff while the interface is missing or down
+// (never exits).
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "runtime/event_loop.h"
 #include "transport/can_transport.h"
+#include "transport/tx_queue.h"
 
 namespace ystpcs::transport {
 
@@ -33,8 +35,8 @@ struct SocketCanOptions {
     runtime::Duration min_backoff = std::chrono::milliseconds(100);
     runtime::Duration max_backoff = std::chrono::seconds(1);   // well inside the PCS's 5 s
     runtime::Duration tx_retry = std::chrono::milliseconds(2); // ENOBUFS does not signal POLLOUT reliably
-    std::size_t max_queued_heartbeats = 64;
-    std::size_t max_queued_frames = 256;
+    TxQueueLimits max_queued;                // per class, while the kernel queue is full
+    // Asked for with SO_RCVBUF; the kernel caps it at net.core.rmem_max (a warning says so).
     int receive_buffer_bytes = 1 << 20;
     std::size_t max_reads_per_wakeup = 32;   // one recvmmsg; then yield, so timers are not starved
 };
@@ -45,15 +47,23 @@ public:
     ~SocketCanTransport() override;
 
     const std::string& name() const override { return interface_; }
-    SendStatus send(const protocol::CanFrame& frame, TxClass tx_class = TxClass::normal) override;
+    using CanTransport::send;
+    SendStatus send(const protocol::CanFrame& frame, TxClass tx_class, TxTicket& ticket) override;
+    bool withdraw(TxTicket ticket) override;
     void send_batch(std::span<const protocol::CanFrame> frames, TxClass tx_class) override;
     BusState state() const override { return state_; }
     TransportCounters counters() const override { return counters_; }
-    std::size_t queued() const { return heartbeat_queue_.size() + frame_queue_.size(); }
+    std::size_t queued() const { return tx_queue_.size(); }
+    // The receive buffer the kernel granted the socket last opened, in the units of
+    // SocketCanOptions::receive_buffer_bytes (getsockopt's value halved); 0 before the first
+    // open, or when it could not be read back.
+    int receive_buffer_bytes() const { return receive_buffer_bytes_; }
 
 private:
     enum class WriteResult { written, no_room, failed };
     bool open_socket();
+    void set_reporting_options(int fd);
+    void set_receive_buffer(int fd);
     void close_socket();
     void fail(int error, const char* during);
     void schedule_reopen();
@@ -74,9 +84,12 @@ private:
     std::unique_ptr<runtime::FdWatch> watch_;
     std::unique_ptr<runtime::Timer> reopen_timer_;
     std::unique_ptr<runtime::Timer> tx_retry_timer_;
-    std::deque<protocol::CanFrame> heartbeat_queue_;
-    std::deque<protocol::CanFrame> frame_queue_;
+    TxQueue tx_queue_;
     TransportCounters counters_;
+    std::uint32_t socket_drops_ = 0;      // SO_RXQ_OVFL's last value on the current socket
+    int receive_buffer_bytes_ = 0;
+    bool warned_no_drop_count_ = false;   // SO_RXQ_OVFL refused: said once, not per reopen
+    bool warned_no_timestamps_ = false;   // SO_TIMESTAMPNS refused: likewise
 };
 
 }  // namespace ystpcs::transport
