@@ -20,8 +20,6 @@ namespace ystpcs::daemon {
 namespace {
 
 constexpr const char* kSimInterface = "sim";
-constexpr auto kShutdownHeartbeats = std::chrono::seconds(1);  // state 1 for this long
-constexpr auto kShutdownLimit = std::chrono::seconds(5);       // and never longer than this
 
 int on_signal(sd_event_source*, const signalfd_siginfo* si, void* userdata) {
     auto* fn = static_cast<std::function<void(int)>*>(userdata);
@@ -38,6 +36,7 @@ Daemon::~Daemon() {
     // Users of the transports first (they unregister their handlers), the transports last.
     dbus_.reset();
     systemd_status_.reset();
+    shutdown_.reset();
     discovery_.reset();
     ops_.reset();
     rack_.reset();
@@ -71,6 +70,7 @@ Result<void> Daemon::open_state_store() {
     }
     store_ = std::make_unique<engine::CommandedStateStore>(path);
     if (auto r = store_->load(); !r) spdlog::error("{}", r.error().message);
+    for (const auto& w : store_->load_warnings()) spdlog::warn("{}", w);
     spdlog::info("commanded 0x0F bytes persisted in {}", path);
     return {};
 }
@@ -82,6 +82,7 @@ Result<void> Daemon::start() {
     rack_ = std::make_unique<engine::Rack>(loop_, config_.engine, *store_);
     ops_ = std::make_unique<engine::Operations>(*rack_);
     discovery_ = std::make_unique<engine::DiscoveryReads>(*rack_, *ops_);
+    shutdown_ = std::make_unique<engine::ShutdownSequence>(*rack_, *ops_);
 
     for (const auto& name : config_.interfaces) {
         transport::SocketCanOptions options;
@@ -136,7 +137,7 @@ Result<void> Daemon::start() {
     }
     setup_signals();
     if (config_.bus != "none") {
-        dbus_ = std::make_unique<dbus::DbusService>(loop_, *rack_, *ops_, [this] { return shutting_down_; });
+        dbus_ = std::make_unique<dbus::DbusService>(loop_, *rack_, *ops_);
         if (auto r = dbus_->start(bus_config()); !r) return r;
     } else {
         spdlog::warn("D-Bus disabled (bus = none): SIGUSR1 logs the state; nothing can command the modules");
@@ -219,11 +220,27 @@ void Daemon::reload() {
     for (const auto& old : config_.modules) {
         bool kept = false;
         for (const auto& m : n.modules) kept = kept || (m.interface == old.interface && m.address == old.address);
-        if (!kept) rack_->remove_module(old.interface + "/" + std::to_string(old.address));
+        if (!kept) drop_module(old.interface + "/" + std::to_string(old.address));
     }
     config_.modules = n.modules;
     if (dbus_) dbus_->reconfigure(bus_config());
     spdlog::info("configuration reloaded");
+}
+
+void Daemon::drop_module(const std::string& key) {
+    engine::Module* m = rack_->find(key);
+    if (m == nullptr) return;
+    // Without heartbeats it would fault after 5 s: a module that may be running is stopped
+    // first, then forgotten (its other operations end with "removed").
+    if (!(m->connected() && m->power_stage_active())) {
+        rack_->remove_module(key);
+        return;
+    }
+    spdlog::warn("{}: taken off the configuration while running: stopping it, then no longer serving it", key);
+    ops_->stop(*m, [this, key](Result<void> r) {
+        if (!r) spdlog::warn("{}: stop before forgetting it: {}", key, r.error().message);
+        rack_->remove_module(key);
+    });
 }
 
 void Daemon::begin_shutdown() {
@@ -234,41 +251,8 @@ void Daemon::begin_shutdown() {
     }
     shutting_down_ = true;
     sd_notify(0, "STOPPING=1\nSTATUS=shutting down");
-    if (config_.on_shutdown == ShutdownPolicy::leave_running) {
-        // Heartbeats simply stop; each PCS's own 5 s timeout applies.
-        spdlog::info("shutting down, leaving the modules running (on_shutdown = leave-running)");
-        loop_.exit(EXIT_SUCCESS);
-        return;
-    }
-    spdlog::info("shutting down: stopping the modules this controller started; heartbeat state 1 for {} s",
-                 std::chrono::duration_cast<std::chrono::seconds>(kShutdownHeartbeats).count());
-    for (auto* m : rack_->modules()) {
-        m->set_health(engine::ControllerHealth::shutdown);
-        if (!m->commanded().start.value_or(false)) continue;
-        ++pending_stops_;
-        ops_->stop(*m, [this, m](Result<void> r) {
-            if (!r) spdlog::warn("{}: stop at shutdown: {}", m->name(), r.error().message);
-            else spdlog::info("{}: stopped", m->name());
-            --pending_stops_;
-            finish_shutdown_when_done();
-        });
-    }
-    const auto now = loop_.now();
-    shutdown_deadline_ = now + kShutdownHeartbeats;
-    shutdown_timer_ = loop_.create_timer([this] { finish_shutdown_when_done(); });
-    shutdown_timer_->arm(shutdown_deadline_);
-}
-
-void Daemon::finish_shutdown_when_done() {
-    const auto now = loop_.now();
-    if (now < shutdown_deadline_) return;  // heartbeats with state 1 go on until then
-    if (pending_stops_ > 0 && now < shutdown_deadline_ - kShutdownHeartbeats + kShutdownLimit) {
-        shutdown_timer_->arm(now + std::chrono::milliseconds(100));
-        return;
-    }
-    if (pending_stops_ > 0) spdlog::warn("{} stop(s) unanswered; exiting anyway", pending_stops_);
-    spdlog::info("shutdown complete");
-    loop_.exit(EXIT_SUCCESS);
+    // The policy (what is stopped, what the heartbeat says, how long) is the engine's.
+    shutdown_->begin(config_.on_shutdown == ShutdownPolicy::leave_running, [this] { loop_.exit(EXIT_SUCCESS); });
 }
 
 }  // namespace ystpcs::daemon

@@ -13,6 +13,7 @@
 #include "daemon/systemd_status.h"
 #include "engine/operations.h"
 #include "engine/rack.h"
+#include "engine/shutdown_sequence.h"
 #include "runtime/line_channel.h"
 #include "runtime/sd_event_loop.h"
 #include "sim/simulated_rack.h"
@@ -43,8 +44,8 @@ private:
     dbus::BusConfig bus_config() const;
     void setup_signals();
     void reload();
+    void drop_module(const std::string& key);
     void dump_state();
-    void finish_shutdown_when_done();
 
     Config config_;
     std::string config_path_;
@@ -64,9 +65,7 @@ private:
     std::unique_ptr<runtime::LineChannelServer> simulation_control_;
     std::function<void(int)> signal_handler_;
     bool shutting_down_ = false;
-    int pending_stops_ = 0;
-    std::unique_ptr<runtime::Timer> shutdown_timer_;
-    runtime::Instant shutdown_deadline_{};
+    std::unique_ptr<engine::ShutdownSequence> shutdown_;
 };
 
 }  // namespace ystpcs::daemon

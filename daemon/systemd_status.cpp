@@ -22,6 +22,8 @@ std::string SystemdStatus::text() const {
     for (const auto* t : rack_.transports())
         ifaces += (ifaces.empty() ? "" : ", ") + t->name() + " " + std::string(transport::to_string(t->state()));
     if (!ifaces.empty()) out += "; " + ifaces;
+    if (const auto& e = rack_.store().last_write_error())
+        out += "; STATE FILE NOT SAVED (" + std::to_string(rack_.store().write_failures()) + " failed writes): " + e->message;
     return out;
 }
 

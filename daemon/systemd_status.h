@@ -12,13 +12,14 @@ class SystemdStatus final : public engine::RackObserver {
 public:
     explicit SystemdStatus(engine::Rack& rack);
     ~SystemdStatus() override;
-    std::string text() const;  // "2 modules communicating, 0 lost; vcan0 up"
+    // "2 modules communicating, 0 lost; vcan0 up", and a failed state-file write when there is one
+    std::string text() const;
     void publish();
 
     void module_added(engine::Module&) override { publish(); }
     void module_removed(engine::Module&) override { publish(); }
     void module_changed(engine::Module&, const engine::ModuleChange& change) override {
-        if (change.link) publish();
+        if (change.link || change.commanded) publish();
     }
     void interface_changed(transport::CanTransport&) override { publish(); }
 

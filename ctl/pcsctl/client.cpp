@@ -13,7 +13,9 @@ int exit_code_for_error(const std::string& name) {
     if (name == prefix + "Interlock") return exit_interlock;
     if (name == prefix + "Timeout") return exit_timeout;
     if (name == prefix + "Rejected") return exit_rejected;
-    if (name == prefix + "NotConnected" || name == prefix + "Busy") return exit_not_connected;
+    if (name == prefix + "NotConnected" || name == prefix + "Busy" || name == prefix + "Cancelled" ||
+        name == prefix + "LimitsExceeded")
+        return exit_not_connected;
     if (name == dbus::kAccessDenied) return exit_denied;
     if (name == "org.freedesktop.DBus.Error.ServiceUnknown" || name == "org.freedesktop.DBus.Error.NameHasNoOwner" ||
         name == "org.freedesktop.DBus.Error.Disconnected" || name == "org.freedesktop.DBus.Error.FileNotFound" ||

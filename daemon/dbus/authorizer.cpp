@@ -60,23 +60,27 @@ bool Authorizer::allowed(const CallerCredentials& caller, uid_t daemon_uid, std:
 }
 
 void Authorizer::authorize(const std::string& sender, const std::string& action, Decision done) {
+    credentials(sender, [this, sender, action, done](std::optional<CallerCredentials> c, std::string error) {
+        if (!c) return done(error);
+        decide(sender, action, *c, done);
+    });
+}
+
+void Authorizer::credentials(const std::string& sender, Credentials done) {
     if (const auto it = cache_.find(sender); it != cache_.end()) {
-        decide(sender, action, it->second, std::move(done));
+        done(it->second, "");
         return;
     }
     try {
         bus_->callMethodAsync("GetConnectionCredentials")
             .onInterface("org.freedesktop.DBus")
             .withArguments(sender)
-            .uponReplyInvoke([this, sender, action, done](const sdbus::Error* error,
-                                                          std::map<std::string, sdbus::Variant> creds) {
-                if (error != nullptr) {
-                    done("cannot determine the caller's credentials: " + error->getMessage());
-                    return;
-                }
+            .uponReplyInvoke([this, sender, done](const sdbus::Error* error, std::map<std::string, sdbus::Variant> creds) {
+                if (error != nullptr)
+                    return done(std::nullopt, "cannot determine the caller's credentials: " + error->getMessage());
                 try {
                     CallerCredentials c;
-                    if (creds.count("UnixUserID") == 0) return done("the bus did not report the caller's user");
+                    if (creds.count("UnixUserID") == 0) return done(std::nullopt, "the bus did not report the caller's user");
                     c.uid = creds.at("UnixUserID").get<std::uint32_t>();
                     if (creds.count("UnixGroupIDs") != 0) {
                         for (auto g : creds.at("UnixGroupIDs").get<std::vector<std::uint32_t>>()) c.groups.push_back(g);
@@ -86,14 +90,34 @@ void Authorizer::authorize(const std::string& sender, const std::string& action,
                     }
                     if (cache_.size() >= kCacheLimit) cache_.clear();
                     cache_[sender] = c;
-                    decide(sender, action, c, done);
+                    done(c, "");
                 } catch (const std::exception& e) {
-                    done(std::string("cannot read the caller's credentials: ") + e.what());
+                    done(std::nullopt, std::string("cannot read the caller's credentials: ") + e.what());
                 }
             });
     } catch (const std::exception& e) {
-        done(std::string("cannot ask the bus for the caller's credentials: ") + e.what());
+        done(std::nullopt, std::string("cannot ask the bus for the caller's credentials: ") + e.what());
     }
+}
+
+void Authorizer::log_denied(const std::string& sender, const std::string& action, uid_t uid) {
+    constexpr auto kPeriod = std::chrono::seconds(10);
+    if (denials_.size() >= kCacheLimit) denials_.clear();
+    auto& d = denials_[uid];
+    const auto now = std::chrono::steady_clock::now();
+    if (d.last != std::chrono::steady_clock::time_point{} && now - d.last < kPeriod) {
+        ++d.suppressed;
+        return;
+    }
+    if (d.suppressed > 0)
+        spdlog::warn("denied {} to uid {} ({}): not root nor in group '{}' (and {} more denied calls of this user "
+                     "in the last {} s, not logged)",
+                     action, uid, sender, group_name_, d.suppressed,
+                     std::chrono::duration_cast<std::chrono::seconds>(now - d.last).count());
+    else
+        spdlog::warn("denied {} to uid {} ({}): not root nor in group '{}'", action, uid, sender, group_name_);
+    d.last = now;
+    d.suppressed = 0;
 }
 
 void Authorizer::decide(const std::string& sender, const std::string& action, const CallerCredentials& c, Decision done) {
@@ -101,7 +125,7 @@ void Authorizer::decide(const std::string& sender, const std::string& action, co
         done(std::nullopt);
         return;
     }
-    spdlog::warn("denied {} to uid {} ({}): not root nor in group '{}'", action, c.uid, sender, group_name_);
+    log_denied(sender, action, c.uid);
     done(action + " needs root or membership in group '" + group_name_ + "' (you are uid " + std::to_string(c.uid) +
          "); ask an administrator to add you: usermod -aG " + group_name_ + " $USER");
 }

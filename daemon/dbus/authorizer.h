@@ -7,6 +7,8 @@
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -33,18 +35,30 @@ public:
     // `done(empty)` when `sender` may change modules, `done(reason)` otherwise.
     using Decision = std::function<void(std::optional<std::string> denied_reason)>;
     void authorize(const std::string& sender, const std::string& action, Decision done);
+    // The caller's credentials (cached per unique name), or why they are not known.
+    using Credentials = std::function<void(std::optional<CallerCredentials>, std::string error)>;
+    void credentials(const std::string& sender, Credentials done);
+    bool privileged(const CallerCredentials& caller) const { return allowed(caller, own_uid_, group_); }
 
     // The pure rule, for tests: root, the daemon's uid, or a member of `group`.
     static bool allowed(const CallerCredentials& caller, uid_t daemon_uid, std::optional<gid_t> group);
 
 private:
     void decide(const std::string& sender, const std::string& action, const CallerCredentials& c, Decision done);
+    // A flood of denied calls must not become a flood in the journal: one line per caller and
+    // period, with how many were not logged.
+    void log_denied(const std::string& sender, const std::string& action, uid_t uid);
 
     std::unique_ptr<sdbus::IProxy> bus_;
     std::string group_name_;
     std::optional<gid_t> group_;
     uid_t own_uid_;
     std::map<std::string, CallerCredentials> cache_;
+    struct DenialLog {
+        std::chrono::steady_clock::time_point last{};
+        std::uint64_t suppressed = 0;
+    };
+    std::map<uid_t, DenialLog> denials_;
 };
 
 }  // namespace ystpcs::dbus

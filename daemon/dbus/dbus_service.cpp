@@ -7,9 +7,8 @@
 
 namespace ystpcs::dbus {
 
-DbusService::DbusService(runtime::SdEventLoop& loop, engine::Rack& rack, engine::Operations& ops,
-                         std::function<bool()> shutting_down)
-    : loop_(loop), rack_(rack), ops_(ops), shutting_down_(std::move(shutting_down)) {}
+DbusService::DbusService(runtime::SdEventLoop& loop, engine::Rack& rack, engine::Operations& ops)
+    : loop_(loop), rack_(rack), ops_(ops) {}
 
 DbusService::~DbusService() {
     rack_.remove_observer(this);
@@ -38,7 +37,7 @@ Result<void> DbusService::start(const BusConfig& config) {
         bridge_ = std::make_unique<SdbusEventBridge>(loop_.native(), *connection_,
                                                      [this](const std::string& why) { connection_failed(why); });
         authorizer_ = std::make_unique<Authorizer>(*connection_, config.control_group);
-        context_ = std::make_unique<ServiceContext>(ServiceContext{rack_, ops_, *authorizer_, shutting_down_});
+        context_ = std::make_unique<ServiceContext>(ServiceContext{rack_, ops_, *authorizer_});
         streams_ = std::make_unique<FrameStreams>(rack_);
         manager_ = std::make_unique<ManagerObject>(*connection_, *context_, *streams_, config.version);
         for (auto* m : rack_.modules()) modules_[m] = std::make_unique<ModuleObject>(*connection_, *context_, *m);
@@ -96,6 +95,7 @@ void DbusService::module_removed(engine::Module& m) {
 void DbusService::module_changed(engine::Module& m, const engine::ModuleChange& change) {
     const auto it = modules_.find(&m);
     if (it != modules_.end()) it->second->changed(change);
+    if (change.commanded && manager_) manager_->state_file_checked();
 }
 
 void DbusService::interface_changed(transport::CanTransport&) {

@@ -10,6 +10,8 @@ sdbus::Error to_dbus_error(const Error& error) {
         case ErrorKind::out_of_range:
         case ErrorKind::interlock:
         case ErrorKind::busy:
+        case ErrorKind::cancelled:
+        case ErrorKind::limits_exceeded:
         case ErrorKind::timeout:
         case ErrorKind::rejected:
         case ErrorKind::not_connected:

@@ -19,6 +19,7 @@ constexpr std::size_t kMaxPendingBytes = 256 * 1024;  // ~4000 lines: then whole
 
 struct FrameStreams::Stream {
     int fd = -1;
+    std::uint32_t uid = 0;
     FrameFilter filter;
     std::string pending;  // what the socket did not take yet (never half a line lost)
     std::uint64_t written = 0, dropped = 0;
@@ -37,7 +38,9 @@ bool matches(const FrameFilter& filter, const std::string& interface, const prot
     return true;
 }
 
-FrameStreams::FrameStreams(engine::Rack& rack) : rack_(rack) { rack_.add_observer(this); }
+FrameStreams::FrameStreams(engine::Rack& rack, FrameStreamLimits limits) : rack_(rack), limits_(limits) {
+    rack_.add_observer(this);
+}
 
 FrameStreams::~FrameStreams() {
     rack_.remove_observer(this);
@@ -47,7 +50,19 @@ FrameStreams::~FrameStreams() {
     }
 }
 
-Result<int> FrameStreams::open(const FrameFilter& filter) {
+Result<int> FrameStreams::open(const FrameFilter& filter, std::uint32_t uid, bool privileged) {
+    std::size_t mine = 0;
+    for (const auto& s : streams_) mine += s->uid == uid ? 1 : 0;
+    const std::size_t all = streams_.size();
+    const std::string limits = " (at most " + std::to_string(limits_.per_user) + " per user, " +
+                               std::to_string(limits_.total) + " in all, " + std::to_string(limits_.reserved) +
+                               " of them for root and the control group)";
+    if (all >= limits_.total || (!privileged && all >= limits_.total - limits_.reserved))
+        return make_error(ErrorKind::limits_exceeded, std::to_string(all) + " frame streams are open" + limits +
+                                                          "; close one first");
+    if (!privileged && mine >= limits_.per_user)
+        return make_error(ErrorKind::limits_exceeded, "uid " + std::to_string(uid) + " has " + std::to_string(mine) +
+                                                          " frame streams open" + limits + "; close one first");
     int fds[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
         return make_error(ErrorKind::io, std::string("socketpair: ") + std::strerror(errno));
@@ -56,6 +71,7 @@ Result<int> FrameStreams::open(const FrameFilter& filter) {
     ::shutdown(fds[0], SHUT_RD);
     auto s = std::make_unique<Stream>();
     s->fd = fds[0];
+    s->uid = uid;
     s->filter = filter;
     Stream* raw = s.get();
     // The client hanging up shows as HUP/ERR on our end, even when no frame flows.

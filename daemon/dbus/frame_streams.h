@@ -22,12 +22,21 @@ struct FrameFilter {
     bool rx = true, tx = true;             // direction as seen by the daemon
 };
 
+// Each stream costs a descriptor pair and up to 256 KiB of buffer: without a bound one local
+// user could exhaust the daemon's descriptors (and root's next OpenFrameStream would fail).
+struct FrameStreamLimits {
+    std::size_t per_user = 8;       // for users who may not change modules
+    std::size_t total = 64;
+    std::size_t reserved = 16;      // of `total`, only for root and the control group
+};
+
 class FrameStreams final : public engine::RackObserver {
 public:
-    explicit FrameStreams(engine::Rack& rack);
+    explicit FrameStreams(engine::Rack& rack, FrameStreamLimits limits = {});
     ~FrameStreams() override;
-    // A new stream; returns the client's end (the caller passes it on and closes its copy).
-    Result<int> open(const FrameFilter& filter);
+    // A new stream for user `uid` (`privileged`: root or the control group); returns the
+    // client's end (the caller passes it on and closes its copy), or LimitsExceeded.
+    Result<int> open(const FrameFilter& filter, std::uint32_t uid, bool privileged);
     std::size_t count() const { return streams_.size(); }
 
     void frame(transport::CanTransport& t, const protocol::CanFrame& f, runtime::WallTime when, bool outgoing) override;
@@ -38,6 +47,7 @@ private:
     void flush(Stream& s);
 
     engine::Rack& rack_;
+    FrameStreamLimits limits_;
     std::vector<std::unique_ptr<Stream>> streams_;
 };
 

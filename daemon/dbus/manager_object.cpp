@@ -38,6 +38,22 @@ void ManagerObject::interfaces_changed() {
 
 std::string ManagerObject::Version() { return version_; }
 
+std::string ManagerObject::StateFileError() {
+    const auto& e = context_.rack.store().last_write_error();
+    return e ? e->message : "";
+}
+
+void ManagerObject::state_file_checked() {
+    const std::string now = StateFileError();
+    if (now == state_file_error_) return;
+    state_file_error_ = now;
+    try {
+        emitPropertiesChangedSignal(ManagerIface::INTERFACE_NAME, {"StateFileError"});
+    } catch (const std::exception& e) {
+        spdlog::warn("cannot emit PropertiesChanged(StateFileError): {}", e.what());
+    }
+}
+
 std::vector<sdbus::Struct<std::string, std::string, std::map<std::string, uint64_t>>> ManagerObject::Interfaces() {
     std::vector<sdbus::Struct<std::string, std::string, std::map<std::string, uint64_t>>> out;
     for (const auto* t : context_.rack.transports()) {
@@ -80,8 +96,6 @@ std::map<std::string, uint64_t> ManagerObject::Heartbeat() {
 template <class... T>
 void ManagerObject::control(const SharedResult<T...>& r, const char* action, std::function<void()> go) {
     guarded(r, [&] {
-        if (context_.shutting_down())
-            throw to_dbus_error(make_error(ErrorKind::busy, "ystpcsd is shutting down; try again after it restarted"));
         const sdbus::Message* msg = getObject().getCurrentlyProcessedMessage();
         context_.authorizer.authorize(msg ? msg->getSender() : "", action,
                                       [alive = alive_, r, go = std::move(go)](std::optional<std::string> denied) {
@@ -94,26 +108,7 @@ void ManagerObject::control(const SharedResult<T...>& r, const char* action, std
 
 void ManagerObject::EmergencyStopAll(sdbus::Result<>&& result) {
     auto r = share(std::move(result));
-    control(r, "EmergencyStopAll", [this, r] {
-        struct Pending {
-            int left = 0;
-            std::string failures;
-        };
-        auto pending = std::make_shared<Pending>();
-        const auto modules = context_.rack.modules();
-        if (modules.empty()) return answer(r);
-        pending->left = static_cast<int>(modules.size());
-        for (auto* m : modules) {
-            context_.ops.emergency_stop(*m, [r, pending, name = m->name()](ystpcs::Result<void> res) {
-                if (!res) pending->failures += (pending->failures.empty() ? "" : "; ") + name + ": " + res.error().message;
-                if (--pending->left > 0) return;
-                if (pending->failures.empty()) answer(r);
-                else answer_error(r, to_dbus_error(make_error(ErrorKind::timeout,
-                                                              "emergency stop sent (heartbeat state 3) to every module, "
-                                                              "but not every stop was confirmed: " + pending->failures)));
-            });
-        }
-    });
+    control(r, "EmergencyStopAll", [this, r] { context_.ops.emergency_stop_all(reply_void(r)); });
 }
 
 void ManagerObject::BroadcastStop(sdbus::Result<>&& result, std::string interface) {
@@ -125,51 +120,59 @@ void ManagerObject::BroadcastStop(sdbus::Result<>&& result, std::string interfac
     });
 }
 
-sdbus::UnixFd ManagerObject::OpenFrameStream(const std::map<std::string, sdbus::Variant>& filters) {
+namespace {
+
+FrameFilter frame_filter(const std::map<std::string, sdbus::Variant>& filters) {
     FrameFilter f;
-    try {
-        for (const auto& [key, value] : filters) {
-            const std::string t = value.peekValueType();
-            if (key == "interface" && t == "s") f.interface = value.get<std::string>();
-            else if (key == "address") {
-                const auto n = number_of(value);
-                if (!n || *n < 1 || *n > 254 || *n != static_cast<int>(*n))
-                    throw invalid_argument("filter address must be a PCS address 1-254");
-                f.address = static_cast<std::uint8_t>(*n);
-            }
-            else if (key == "pfs" && t == "ay") {
-                for (auto p : value.get<std::vector<std::uint8_t>>()) f.pfs.insert(p);
-            } else if (key == "direction" && t == "s") {
-                const auto d = value.get<std::string>();
-                if (d == "rx") f.tx = false;
-                else if (d == "tx") f.rx = false;
-                else if (d != "both") throw invalid_argument("filter direction must be \"rx\", \"tx\" or \"both\"");
-            } else {
-                throw invalid_argument("unknown or mistyped filter '" + key + "' (" + t +
-                                       "); known: interface s, address y, pfs ay, direction s");
-            }
+    for (const auto& [key, value] : filters) {
+        const std::string t = value.peekValueType();
+        if (key == "interface" && t == "s") {
+            f.interface = value.get<std::string>();
+        } else if (key == "address") {
+            const auto n = number_of(value);
+            if (!n || *n < 1 || *n > 254 || *n != static_cast<int>(*n))
+                throw invalid_argument("filter address must be a PCS address 1-254");
+            f.address = static_cast<std::uint8_t>(*n);
+        } else if (key == "pfs" && t == "ay") {
+            for (auto p : value.get<std::vector<std::uint8_t>>()) f.pfs.insert(p);
+        } else if (key == "direction" && t == "s") {
+            const auto d = value.get<std::string>();
+            if (d == "rx") f.tx = false;
+            else if (d == "tx") f.rx = false;
+            else if (d != "both") throw invalid_argument("filter direction must be \"rx\", \"tx\" or \"both\"");
+        } else {
+            throw invalid_argument("unknown or mistyped filter '" + key + "' (" + t +
+                                   "); known: interface s, address y, pfs ay, direction s");
         }
-        auto fd = streams_.open(f);
-        if (!fd) throw to_dbus_error(fd.error());
-        return sdbus::UnixFd(fd.value(), sdbus::adopt_fd);
-    } catch (const sdbus::Error&) {
-        throw;
-    } catch (const std::exception& e) {
-        throw sdbus::Error(std::string(kErrorPrefix) + "Failed", e.what());
     }
+    return f;
+}
+
+}  // namespace
+
+void ManagerObject::OpenFrameStream(sdbus::Result<sdbus::UnixFd>&& result, std::map<std::string, sdbus::Variant> filters) {
+    auto r = share(std::move(result));
+    guarded(r, [&] {
+        const FrameFilter f = frame_filter(filters);
+        const sdbus::Message* msg = getObject().getCurrentlyProcessedMessage();
+        // Who asks decides the limits: the credentials come from the bus, asynchronously.
+        context_.authorizer.credentials(msg ? msg->getSender() : "", [this, alive = alive_, r, f](
+                                                                         std::optional<CallerCredentials> c, std::string error) {
+            if (!*alive) return;
+            if (!c) return answer_error(r, to_dbus_error(make_error(ErrorKind::io, error)));
+            auto fd = streams_.open(f, c->uid, context_.authorizer.privileged(*c));
+            if (!fd) return answer_error(r, to_dbus_error(fd.error()));
+            guarded(r, [&] { answer(r, sdbus::UnixFd(fd.value(), sdbus::adopt_fd)); });
+        });
+    });
 }
 
 void ManagerObject::ForgetModule(sdbus::Result<>&& result, sdbus::ObjectPath module) {
     auto r = share(std::move(result));
     control(r, "ForgetModule", [this, r, module] {
         const auto ref = parse_module_path(module);
-        engine::Module* m = ref ? context_.rack.find(ref->interface, ref->address) : nullptr;
-        if (m == nullptr) return answer_error(r, invalid_argument("no module at " + std::string(module)));
-        if (m->configured())
-            return answer_error(r, to_dbus_error(make_error(ErrorKind::interlock,
-                                                            m->name() + " is in the configuration; remove it there and reload")));
-        context_.rack.remove_module(m->name());
-        answer(r);
+        if (!ref) return answer_error(r, invalid_argument("no module at " + std::string(module)));
+        context_.ops.forget(ref->interface + "/" + std::to_string(ref->address), reply_void(r));
     });
 }
 

@@ -17,15 +17,18 @@ public:
     ~ManagerObject();
     void modules_changed();
     void interfaces_changed();
+    // The commanded-state file may have failed or recovered: PropertiesChanged if so.
+    void state_file_checked();
 
 private:
     std::string Version() override;
     std::vector<sdbus::Struct<std::string, std::string, std::map<std::string, uint64_t>>> Interfaces() override;
     std::vector<sdbus::ObjectPath> Modules() override;
     std::map<std::string, uint64_t> Heartbeat() override;
+    std::string StateFileError() override;
     void EmergencyStopAll(sdbus::Result<>&& result) override;
     void BroadcastStop(sdbus::Result<>&& result, std::string interface) override;
-    sdbus::UnixFd OpenFrameStream(const std::map<std::string, sdbus::Variant>& filters) override;
+    void OpenFrameStream(sdbus::Result<sdbus::UnixFd>&& result, std::map<std::string, sdbus::Variant> filters) override;
     void ForgetModule(sdbus::Result<>&& result, sdbus::ObjectPath module) override;
 
     template <class... T>
@@ -34,6 +37,7 @@ private:
     ServiceContext& context_;
     FrameStreams& streams_;
     std::string version_;
+    std::string state_file_error_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "daemon/dbus/arguments.h"
 #include "daemon/dbus/method_result.h"
 #include "daemon/dbus/variants.h"
 #include "dbus/names.h"
@@ -34,18 +35,6 @@ std::string names_of(const SettingDef* = nullptr) {
     std::string out;
     for (const auto& s : kSettings) out += (out.empty() ? "" : ", ") + std::string(s.name);
     return out;
-}
-
-std::string mode_names() {
-    std::string out;
-    for (const auto& m : kModes) out += (out.empty() ? "" : ", ") + std::string(m.name);
-    return out;
-}
-
-std::string param_names(const ModeDef& m) {
-    std::string out;
-    for (const auto& p : m.params) out += (out.empty() ? "" : ", ") + std::string(p.name);
-    return out.empty() ? "no parameters" : out;
 }
 
 }  // namespace
@@ -143,7 +132,7 @@ std::map<std::string, double> ModuleObject::WorkingModeParameters() {
 bool ModuleObject::WorkingModeReported() { return module_.working_mode() && module_.working_mode()->reported; }
 bool ModuleObject::SelfStart() { return module_.commanded().self_start.value_or(false); }
 std::string ModuleObject::CommandedStart() {
-    const auto s = module_.commanded().start;
+    const auto s = module_.confirmed_start();
     return s ? (*s ? "start" : "stop") : "unknown";
 }
 uint8_t ModuleObject::HeartbeatState() { return static_cast<uint8_t>(module_.health()); }
@@ -172,13 +161,15 @@ std::string ModuleObject::value_text(std::uint8_t pf, std::uint8_t index) {
 
 // ---- methods --------------------------------------------------------------------------------
 
+std::string ModuleObject::caller() {
+    const sdbus::Message* msg = getObject().getCurrentlyProcessedMessage();
+    return msg ? msg->getSender() : "";
+}
+
 template <class... T>
 void ModuleObject::control(const SharedResult<T...>& r, const char* action, std::function<void()> go) {
     guarded(r, [&] {
-        if (context_.shutting_down())
-            throw to_dbus_error(make_error(ErrorKind::busy, "ystpcsd is shutting down; try again after it restarted"));
-        const sdbus::Message* msg = getObject().getCurrentlyProcessedMessage();
-        const std::string sender = msg ? msg->getSender() : "";
+        const std::string sender = caller();
         const std::string what = std::string(action) + " on " + module_.name();
         context_.authorizer.authorize(sender, what, [alive = alive_, r, go = std::move(go), what](std::optional<std::string> denied) {
             if (denied) return answer_error(r, access_denied(*denied));
@@ -212,38 +203,18 @@ void ModuleObject::SetMode(sdbus::Result<>&& result, std::string mode, std::map<
                            std::map<std::string, sdbus::Variant> options) {
     auto r = share(std::move(result));
     guarded(r, [&] {
-        const ModeDef* def = find_mode(std::string_view(mode));
-        if (def == nullptr) throw invalid_argument("unknown working mode '" + mode + "' (known: " + mode_names() + ")");
-        std::vector<double> values;
-        for (const auto& p : def->params) {
-            const auto it = params.find(std::string(p.name));
-            if (it == params.end())
-                throw invalid_argument("mode " + mode + " needs parameter " + std::string(p.name) + " (" +
-                                       param_names(*def) + ")");
-            values.push_back(it->second);
-        }
-        for (const auto& [name, value] : params) {
-            bool known = false;
-            for (const auto& p : def->params) known = known || p.name == name;
-            if (!known)
-                throw invalid_argument("mode " + mode + " has no parameter '" + name + "' (" + param_names(*def) + ")");
-        }
-        engine::SetModeOptions o;
-        for (const auto& [name, value] : options) {
-            if (value.peekValueType() != "b")
-                throw invalid_argument("option " + name + " must be a boolean");
-            if (name == "stop_first") o.stop_first = value.get<bool>();
-            else if (name == "start") o.start = value.get<bool>();
-            else throw invalid_argument("unknown option '" + name + "' (stop_first, start)");
-        }
-        control(r, "SetMode", [this, r, def, values, o] { context_.ops.set_mode(module_, *def, values, o, reply_void(r)); });
+        auto request = mode_request(mode, params, options);
+        if (!request) throw to_dbus_error(request.error());
+        control(r, "SetMode", [this, r, q = request.value()] {
+            context_.ops.set_mode(module_, *q.mode, q.values, q.options, reply_void(r));
+        });
     });
 }
 
 void ModuleObject::ReadWorkingMode(sdbus::Result<std::string, std::map<std::string, double>>&& result) {
     auto r = share(std::move(result));
     guarded(r, [&] {
-        context_.ops.read_mode(module_, [r](ystpcs::Result<engine::WorkingMode> m) {
+        context_.ops.read_mode(module_, caller(), [r](ystpcs::Result<engine::WorkingMode> m) {
             if (!m) return answer_error(r, to_dbus_error(m.error()));
             const ModeDef* def = find_mode(m.value().code);
             std::map<std::string, double> params;
@@ -272,7 +243,7 @@ std::map<std::string, double> limits_map(const ProtectionLimits& l) {
 void ModuleObject::ReadProtectionLimits(sdbus::Result<std::map<std::string, double>>&& result) {
     auto r = share(std::move(result));
     guarded(r, [&] {
-        context_.ops.read_protection(module_, [r](ystpcs::Result<ProtectionLimits> l) {
+        context_.ops.read_protection(module_, caller(), [r](ystpcs::Result<ProtectionLimits> l) {
             if (!l) return answer_error(r, to_dbus_error(l.error()));
             answer(r, limits_map(l.value()));
         });
@@ -281,6 +252,7 @@ void ModuleObject::ReadProtectionLimits(sdbus::Result<std::map<std::string, doub
 
 void ModuleObject::SetProtectionLimits(sdbus::Result<>&& result, std::map<std::string, double> limits) {
     auto r = share(std::move(result));
+    if (auto valid = protection_request(limits); !valid) return answer_error(r, to_dbus_error(valid.error()));
     control(r, "SetProtectionLimits", [this, r, limits] {
         context_.ops.write_protection(module_, limits, [r](ystpcs::Result<ProtectionLimits> l) {
             if (!l) return answer_error(r, to_dbus_error(l.error()));
@@ -294,7 +266,7 @@ void ModuleObject::ReadSetting(sdbus::Result<sdbus::Variant>&& result, std::stri
     guarded(r, [&] {
         const SettingDef* s = find_setting(std::string_view(name));
         if (s == nullptr) throw invalid_argument("unknown setting '" + name + "' (known: " + names_of() + ")");
-        context_.ops.read_setting(module_, *s, [r, s](ystpcs::Result<engine::Replies> replies) {
+        context_.ops.read_setting(module_, caller(), *s, [r, s](ystpcs::Result<engine::Replies> replies) {
             if (!replies) return answer_error(r, to_dbus_error(replies.error()));
             std::map<std::string, double> out;
             for (const auto& f : replies.value())
@@ -309,46 +281,25 @@ void ModuleObject::ReadSetting(sdbus::Result<sdbus::Variant>&& result, std::stri
 void ModuleObject::WriteSetting(sdbus::Result<>&& result, std::string name, sdbus::Variant value) {
     auto r = share(std::move(result));
     guarded(r, [&] {
-        const SettingDef* s = find_setting(std::string_view(name));
-        if (s == nullptr) throw invalid_argument("unknown setting '" + name + "' (known: " + names_of() + ")");
-        if (s->write_pf == 0) throw invalid_argument("setting " + name + " is read-only");
-        const FrameDef& frame = *find_frame(s->write_pf);
-        NamedValues values;
-        const std::string type = value.peekValueType();
-        if (type == "a{sd}") {
-            for (const auto& [k, v] : value.get<std::map<std::string, double>>()) values[k] = v;
-        } else if (type == "a{sv}") {
-            for (const auto& [k, v] : value.get<std::map<std::string, sdbus::Variant>>()) {
-                const auto n = number_of(v);
-                if (!n) throw invalid_argument("setting " + name + ": field " + k + " must be a number or boolean");
-                values[k] = *n;
-            }
-        } else if (const auto n = number_of(value)) {
-            if (frame.signals.size() != 1)
-                throw invalid_argument("setting " + name + " has several fields (" + field_list(frame) +
-                                       "): pass a dictionary");
-            values[std::string(frame.signals[0].name)] = *n;
-        } else {
-            throw invalid_argument("setting " + name + ": value must be a{sd}, a{sv} or a number, not '" + type + "'");
-        }
-        control(r, "WriteSetting", [this, r, s, values] { context_.ops.write_setting(module_, *s, values, reply_void(r)); });
+        auto request = setting_request(name, value);
+        if (!request) throw to_dbus_error(request.error());
+        control(r, "WriteSetting", [this, r, q = request.value()] {
+            context_.ops.write_setting(module_, *q.setting, q.values, reply_void(r));
+        });
     });
 }
 
 void ModuleObject::SetClock(sdbus::Result<>&& result, uint64_t time) {
     auto r = share(std::move(result));
-    control(r, "SetClock", [this, r, time] {
-        const runtime::WallTime t = time == 0 ? context_.rack.loop().wall_now()
-                                              : runtime::WallTime(std::chrono::duration_cast<runtime::WallTime::duration>(
-                                                    std::chrono::microseconds(time)));
-        context_.ops.set_clock(module_, t, reply_void(r));
-    });
+    auto clock = clock_request(time, context_.rack.loop().wall_now());
+    if (!clock) return answer_error(r, to_dbus_error(clock.error()));
+    control(r, "SetClock", [this, r, c = clock.value()] { context_.ops.set_clock(module_, c, reply_void(r)); });
 }
 
 void ModuleObject::ReadVersions(sdbus::Result<std::map<std::string, sdbus::Variant>>&& result) {
     auto r = share(std::move(result));
     guarded(r, [&] {
-        context_.ops.read_versions(module_, [r](ystpcs::Result<engine::FirmwareVersions> v) {
+        context_.ops.read_versions(module_, caller(), [r](ystpcs::Result<engine::FirmwareVersions> v) {
             if (!v) return answer_error(r, to_dbus_error(v.error()));
             std::map<std::string, sdbus::Variant> out;
             out["arm_hardware"] = sdbus::Variant(version_text(v.value().arm, 0));

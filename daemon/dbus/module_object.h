@@ -68,6 +68,8 @@ private:
     void EmergencyStop(sdbus::Result<>&& result) override;
     std::map<std::string, sdbus::Struct<double, uint64_t>> GetValues() override;
 
+    // The unique bus name of the caller of the method being handled.
+    std::string caller();
     // Checks the caller may change the module, then runs `go` (from the loop, later).
     template <class... T>
     void control(const SharedResult<T...>& r, const char* action, std::function<void()> go);

@@ -13,7 +13,6 @@ struct ServiceContext {
     engine::Rack& rack;
     engine::Operations& ops;
     Authorizer& authorizer;
-    std::function<bool()> shutting_down;
 };
 
 }  // namespace ystpcs::dbus

@@ -13,6 +13,12 @@ struct EngineOptions {
     runtime::Duration reply_timeout = std::chrono::seconds(1);
     int retries = 2;                                            // for idempotent commands
     runtime::Duration stop_wait = std::chrono::seconds(10);     // stop_first: wait this long for the stop
+    // A start while the module runs its self-check (state 9, after power-on) waits this long
+    // for it to end; a PCS refuses to start during it.
+    runtime::Duration ready_wait = std::chrono::seconds(10);
+    // After a start (stop) was accepted, how long to wait for the module to report running
+    // (stopped): the next operation is planned on the reported state.
+    runtime::Duration start_confirm_wait = std::chrono::seconds(3);
     bool discovery = true;                                      // a PCS that sends frames appears
 };
 

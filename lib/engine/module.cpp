@@ -1,7 +1,5 @@
 #include "engine/module.h"
 
-#include <algorithm>
-
 #include <spdlog/spdlog.h>
 
 #include "protocol/running_states.h"
@@ -9,6 +7,10 @@
 namespace ystpcs::engine {
 
 using namespace protocol;
+
+namespace {
+constexpr std::size_t kMaxQueuedOperations = 8;
+}
 
 Module::Module(ModuleId id, runtime::EventLoop& loop, transport::CanTransport& transport, const EngineOptions& options,
                CommandedStateStore& store, bool configured)
@@ -19,8 +21,15 @@ Module::Module(ModuleId id, runtime::EventLoop& loop, transport::CanTransport& t
       options_(options),
       store_(store),
       configured_(configured),
-      commands_(loop, transport, "PCS " + id_.key(), CommandTiming{options.reply_timeout, options.retries},
-                counters_.commands) {}
+      channel_(loop, transport, "PCS " + id_.key(), CommandTiming{options.reply_timeout, options.retries},
+               counters_.commands),
+      queue_(loop, *this, channel_, kMaxQueuedOperations) {
+    latched_ = store_.get(name_).emergency_stop;
+    if (latched_)
+        spdlog::warn("{}: emergency stop latched before the restart: heartbeat state 3 until faults are cleared", name_);
+}
+
+Module::~Module() = default;
 
 std::map<std::string, std::uint64_t> named_counters(const ModuleCounters& c) {
     return {{"rx", c.rx},
@@ -29,9 +38,11 @@ std::map<std::string, std::uint64_t> named_counters(const ModuleCounters& c) {
             {"decode_errors", c.decode_errors},
             {"unknown_frames", c.unknown_frames},
             {"replies", c.commands.replies},
+            {"late_replies", c.commands.late_replies},
             {"timeouts", c.commands.timeouts},
             {"retries", c.commands.retries},
             {"rejected", c.commands.rejected},
+            {"withdrawn", c.commands.withdrawn},
             {"links_lost", c.links_lost}};
 }
 
@@ -67,29 +78,31 @@ void Module::on_frame(const DecodedFrame& frame, const transport::ReceivedFrame&
             slot = v;
             break;
         }
-        // A mode reading arrives as 0x36, 0x37, 0x38; it is taken as a whole at the last one.
-        case pf::mode_reading:
-            reported_mode_ = WorkingMode{static_cast<std::uint8_t>(frame.raw[0]), {}, true};
-            mode_frames_seen_ = 1;
+        // A mode reading arrives as 0x36, 0x37, 0x38. The code alone is knowledge already: a
+        // PCS that never sends the parameter frames still says which mode it is in.
+        case pf::mode_reading: {
+            const WorkingMode m{static_cast<std::uint8_t>(frame.raw[0]), {}, true, false};
+            change.mode = mode_ != m;
+            mode_ = m;
             break;
+        }
         case pf::mode_params_12_reading:
-            reported_mode_.raw[0] = static_cast<std::int32_t>(frame.raw[0]);
-            reported_mode_.raw[1] = static_cast<std::int32_t>(frame.raw[1]);
-            mode_frames_seen_ |= 2;
+        case pf::mode_params_34_reading: {
+            if (!mode_ || !mode_->reported) break;  // parameters without their code mean nothing
+            WorkingMode m = *mode_;
+            const std::size_t first = frame.def->pf == pf::mode_params_12_reading ? 0 : 2;
+            m.raw[first] = static_cast<std::int32_t>(frame.raw[0]);
+            m.raw[first + 1] = static_cast<std::int32_t>(frame.raw[1]);
+            if (frame.def->pf == pf::mode_params_34_reading) m.params_known = true;
+            change.mode = mode_ != m;
+            mode_ = m;
             break;
-        case pf::mode_params_34_reading:
-            reported_mode_.raw[2] = static_cast<std::int32_t>(frame.raw[0]);
-            reported_mode_.raw[3] = static_cast<std::int32_t>(frame.raw[1]);
-            if ((mode_frames_seen_ | 4) == 7) {
-                change.mode = mode_ != reported_mode_;
-                mode_ = reported_mode_;
-            }
-            mode_frames_seen_ = 0;
-            break;
+        }
         default: break;
     }
-    commands_.on_frame(frame);
+    channel_.on_frame(frame);
     notify(change);
+    if (change.state) queue_.state_changed();
 }
 
 void Module::count_undecodable(const NotDecodable& why) {
@@ -99,11 +112,13 @@ void Module::count_undecodable(const NotDecodable& why) {
     spdlog::debug("{}: ignored a frame: {}", name_, why.reason);
 }
 
+bool Module::power_stage_active() const { return !state_ || protocol::power_stage_active(*state_); }
+
 void Module::update_state(std::uint8_t state, std::uint16_t fault, ModuleChange& change) {
-    const auto previous = state_;
     if (state_ != state) {
         change.state = true;
         state_ = state;
+        spdlog::info("{}: running state {} ({})", name_, state, running_state_name(state));
     }
     if (fault_ != fault) {
         change.fault = true;
@@ -111,22 +126,8 @@ void Module::update_state(std::uint8_t state, std::uint16_t fault, ModuleChange&
         else if (fault_.value_or(0) != 0) spdlog::info("{}: fault cleared", name_);
         fault_ = fault;
     }
-    if (change.state) {
-        spdlog::info("{}: running state {} ({})", name_, state, running_state_name(state));
-        // Decision (ystpcs): a module that stopped by itself (fault, finished step, heartbeat
-        // state 3) is remembered as stopped, so that a later clear-faults or self-start change,
-        // which repeats byte 1, cannot restart a module its operator saw stop.
-        if (previous && power_stage_active(*previous) && !power_stage_active(state)) {
-            CommandedFlags f = commanded();
-            if (f.start.value_or(false)) {
-                f.start = false;
-                set_commanded(f);
-                change.commanded = true;
-                spdlog::info("{}: stopped by itself; byte 1 of 0x0F now repeats 'stop'", name_);
-            }
-        }
-        check_waiters();
-    }
+    // A change of the running state also changes what byte 1 of 0x0F would repeat.
+    change.commanded = change.commanded || change.state;
 }
 
 void Module::check_link(runtime::Instant now) {
@@ -142,7 +143,16 @@ void Module::check_link(runtime::Instant now) {
 
 CommandedFlags Module::commanded() const { return store_.get(name_); }
 
-void Module::set_commanded(const CommandedFlags& flags) {
+std::optional<bool> Module::confirmed_start() const {
+    if (start_this_life_) return start_this_life_;
+    const auto hint = store_.get(name_).start;
+    if (!hint || !state_) return std::nullopt;
+    // The stored value is only a hint: believed where the module's own state agrees.
+    if (*hint == protocol::power_stage_active(*state_)) return hint;
+    return std::nullopt;
+}
+
+void Module::persist(const CommandedFlags& flags) {
     if (const auto r = store_.set(name_, flags); !r)
         spdlog::error("{}: cannot persist the commanded 0x0F bytes: {}", name_, r.error().message);
     ModuleChange change;
@@ -150,12 +160,76 @@ void Module::set_commanded(const CommandedFlags& flags) {
     notify(change);
 }
 
+void Module::note_start_stop(std::optional<bool> start) {
+    start_this_life_ = start;
+    if (!start) {
+        ModuleChange change;
+        change.commanded = true;
+        notify(change);
+        return;
+    }
+    CommandedFlags f = commanded();
+    f.start = start;
+    persist(f);
+}
+
+void Module::note_self_start(std::optional<bool> on) {
+    CommandedFlags f = commanded();
+    f.self_start = on;
+    persist(f);
+}
+
+void Module::latch_emergency_stop() {
+    const bool was = latched_ && !latch_suspended_;
+    latched_ = true;
+    latch_suspended_ = false;
+    CommandedFlags f = commanded();
+    f.emergency_stop = true;
+    persist(f);
+    if (!was) {
+        ModuleChange change;
+        change.health = true;
+        notify(change);
+    }
+}
+
+void Module::suspend_emergency_stop(bool suspended) {
+    if (!latched_ || latch_suspended_ == suspended) return;
+    latch_suspended_ = suspended;
+    ModuleChange change;
+    change.health = true;
+    notify(change);
+}
+
+void Module::release_emergency_stop() {
+    if (!latched_) return;
+    latched_ = false;
+    latch_suspended_ = false;
+    CommandedFlags f = commanded();
+    f.emergency_stop = false;
+    persist(f);
+    ModuleChange change;
+    change.health = true;
+    notify(change);
+    spdlog::info("{}: emergency stop released", name_);
+}
+
+ControllerHealth Module::health() const {
+    if (latched_ && !latch_suspended_) return ControllerHealth::emergency_stop;
+    return health_;
+}
+
 void Module::set_health(ControllerHealth health) {
+    if (health == ControllerHealth::emergency_stop) return latch_emergency_stop();
     if (health_ == health) return;
     health_ = health;
     ModuleChange change;
     change.health = true;
     notify(change);
+}
+
+void Module::send_heartbeat_now() {
+    if (send_heartbeat_) send_heartbeat_(*this);
 }
 
 void Module::set_commanded_mode(const WorkingMode& mode) {
@@ -169,42 +243,6 @@ void Module::set_commanded_mode(const WorkingMode& mode) {
 
 void Module::notify(const ModuleChange& change) {
     if (change.any() && observer_) observer_(*this, change);
-}
-
-void Module::wait_for_state(std::function<bool(std::optional<std::uint8_t>)> predicate, runtime::Duration timeout,
-                            std::function<void(bool)> done) {
-    if (predicate(state_)) {
-        loop_.post([done = std::move(done)] { done(true); });
-        return;
-    }
-    auto w = std::make_unique<StateWaiter>();
-    w->predicate = std::move(predicate);
-    w->done = std::move(done);
-    w->id = ++next_waiter_;
-    const std::uint64_t id = w->id;
-    w->timer = loop_.create_timer([this, id] {
-        const auto it = std::find_if(waiters_.begin(), waiters_.end(), [id](const auto& x) { return x->id == id; });
-        if (it == waiters_.end()) return;
-        auto done_fn = std::move((*it)->done);
-        // Destroying the timer from its own callback is deferred to after it returns.
-        loop_.post([w = std::shared_ptr<StateWaiter>(std::move(*it))] {});
-        waiters_.erase(it);
-        done_fn(false);
-    });
-    w->timer->arm(loop_.now() + timeout);
-    waiters_.push_back(std::move(w));
-}
-
-void Module::check_waiters() {
-    for (auto it = waiters_.begin(); it != waiters_.end();) {
-        if (!(*it)->predicate(state_)) {
-            ++it;
-            continue;
-        }
-        auto done_fn = std::move((*it)->done);
-        it = waiters_.erase(it);
-        loop_.post([done_fn = std::move(done_fn)] { done_fn(true); });
-    }
 }
 
 }  // namespace ystpcs::engine

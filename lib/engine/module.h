@@ -1,20 +1,24 @@
 // One PCS as the controller knows it: every value it reported and when, its link health,
 // its running state, fault, working mode, protection limits and versions, what this
-// controller last commanded in 0x0F, its heartbeat state, counters and command queue.
+// controller commanded in 0x0F (and how far that is to be believed), the emergency-stop
+// latch, its heartbeat state, counters, and the queue of operations that run on it one at
+// a time.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "engine/command_engine.h"
+#include "engine/command_channel.h"
 #include "engine/commanded_state.h"
 #include "engine/engine_options.h"
 #include "engine/live_values.h"
+#include "engine/operation_queue.h"
 #include "protocol/protection_limits.h"
 #include "transport/can_transport.h"
 
@@ -49,7 +53,8 @@ std::map<std::string, std::uint64_t> named_counters(const ModuleCounters& c);
 struct WorkingMode {
     std::uint8_t code = 0;
     std::array<std::int32_t, protocol::kMaxModeParams> raw{};  // as carried by 0x0C/0x0D/0x37/0x38
-    bool reported = false;  // true: read from the PCS (0x36–0x38); false: as last commanded
+    bool reported = false;      // true: read from the PCS (0x36–0x38); false: as last commanded
+    bool params_known = true;   // false: the PCS reported the mode code (0x36) but not its parameters
     friend bool operator==(const WorkingMode&, const WorkingMode&) = default;
 };
 
@@ -83,6 +88,7 @@ public:
 
     Module(ModuleId id, runtime::EventLoop& loop, transport::CanTransport& transport, const EngineOptions& options,
            CommandedStateStore& store, bool configured);
+    ~Module();
     Module(const Module&) = delete;
     Module& operator=(const Module&) = delete;
 
@@ -90,9 +96,11 @@ public:
     const std::string& name() const { return name_; }
     bool configured() const { return configured_; }
     transport::CanTransport& transport() { return transport_; }
-    CommandEngine& commands() { return commands_; }
     runtime::EventLoop& loop() { return loop_; }
     const EngineOptions& options() const { return options_; }
+    OperationQueue& operations() { return queue_; }
+    const OperationQueue& operations() const { return queue_; }
+    void set_command_timing(CommandTiming timing) { channel_.set_timing(timing); }
 
     // ---- from the bus ----
     void on_frame(const protocol::DecodedFrame& frame, const transport::ReceivedFrame& rx);
@@ -106,6 +114,8 @@ public:
     std::optional<runtime::Instant> last_seen_monotonic() const { return last_seen_; }
     const LiveValues& values() const { return values_; }
     std::optional<std::uint8_t> running_state() const { return state_; }
+    // The power stage delivers or absorbs power (an unknown state counts as active).
+    bool power_stage_active() const;
     std::optional<std::uint16_t> fault_code() const { return fault_; }
     const std::optional<WorkingMode>& working_mode() const { return mode_; }
     const protocol::ProtectionLimits& limits() const { return limits_; }
@@ -113,29 +123,40 @@ public:
     const ModuleCounters& counters() const { return counters_; }
     ModuleCounters& counters() { return counters_; }
 
-    // ---- what this controller commanded ----
+    // ---- what this controller commanded (docs/dbus-api.md, "What 0x0F repeats") ----
+    // As stored: the last start/stop and self-start handed to the bus, in this daemon's life
+    // or before (the stored start is then only a hint), and the emergency-stop latch.
     CommandedFlags commanded() const;
-    void set_commanded(const CommandedFlags& flags);
-    ControllerHealth health() const { return health_; }
-    void set_health(ControllerHealth health);
-    void set_commanded_mode(const WorkingMode& mode);
+    // The last start (true) or stop (false) handed to the bus since this daemon started.
+    std::optional<bool> start_commanded_this_life() const { return start_this_life_; }
+    // What clients are shown: this life's start/stop, else the stored hint where the reported
+    // running state confirms it, else nothing.
+    std::optional<bool> confirmed_start() const;
+    void note_start_stop(std::optional<bool> start);  // nullopt: back to "none in this life"
+    void note_self_start(std::optional<bool> on);
 
+    // The emergency-stop latch: heartbeat state 3 from now on, across shutdown and restart,
+    // until a successful clear-faults releases it. Suspended while that clear-faults runs (a
+    // PCS still hearing state 3 would fault again at once).
+    bool emergency_stop_latched() const { return latched_; }
+    void latch_emergency_stop();
+    void suspend_emergency_stop(bool suspended);
+    void release_emergency_stop();
+
+    ControllerHealth health() const;
+    // running or shutdown; the latch overrides both.
+    void set_health(ControllerHealth health);
+
+    void set_commanded_mode(const WorkingMode& mode);
     void set_observer(Observer observer) { observer_ = std::move(observer); }
-    // Calls `done(true)` once `predicate(running state)` holds (at once if it does now), or
-    // `done(false)` after `timeout`.
-    void wait_for_state(std::function<bool(std::optional<std::uint8_t>)> predicate, runtime::Duration timeout,
-                        std::function<void(bool)> done);
+    // Called after every heartbeat this module was sent outside the schedule.
+    void set_heartbeat_sender(std::function<void(Module&)> send) { send_heartbeat_ = std::move(send); }
+    void send_heartbeat_now();
 
 private:
-    struct StateWaiter {
-        std::function<bool(std::optional<std::uint8_t>)> predicate;
-        std::function<void(bool)> done;
-        std::unique_ptr<runtime::Timer> timer;
-        std::uint64_t id;
-    };
     void notify(const ModuleChange& change);
     void update_state(std::uint8_t state, std::uint16_t fault, ModuleChange& change);
-    void check_waiters();
+    void persist(const CommandedFlags& flags);
 
     ModuleId id_;
     std::string name_;
@@ -145,7 +166,6 @@ private:
     CommandedStateStore& store_;
     bool configured_;
     ModuleCounters counters_;
-    CommandEngine commands_;
     LiveValues values_;
 
     bool connected_ = false;
@@ -154,14 +174,17 @@ private:
     std::optional<std::uint8_t> state_;
     std::optional<std::uint16_t> fault_;
     std::optional<WorkingMode> mode_;
-    WorkingMode reported_mode_;
-    std::uint8_t mode_frames_seen_ = 0;
     protocol::ProtectionLimits limits_;
     FirmwareVersions versions_;
     ControllerHealth health_ = ControllerHealth::running;
+    bool latched_ = false;
+    bool latch_suspended_ = false;
+    std::optional<bool> start_this_life_;
     Observer observer_;
-    std::vector<std::unique_ptr<StateWaiter>> waiters_;
-    std::uint64_t next_waiter_ = 0;
+    std::function<void(Module&)> send_heartbeat_;
+    // Last: the queue ends its operations (and abandons the channel's command) first.
+    CommandChannel channel_;
+    OperationQueue queue_;
 };
 
 }  // namespace ystpcs::engine

@@ -1,13 +1,18 @@
-// What a client can ask of a module, with the safety interlocks of the product:
-//  - 0x0F always repeats the two bytes it does not change, from what was last commanded
-//    (persisted); unknown after a fresh install, byte 1 is inferred from the running state
-//    and self-start defaults to off;
-//  - no mode change while the power stage is active, unless the caller asks stop_first
-//    (stop → wait for a non-active state → mode → parameters → start again only if asked);
-//  - set-points are checked against the mode's parameter definitions and the module's
-//    protection limits, which are read first when not known; out of range: nothing is sent;
+// What a client can ask of a module, with the safety policies of the product. Each operation
+// reads as a straight line: validate the arguments (nothing sent when they are wrong), plan
+// the steps against the module's state when the operation's turn comes, run them one at a
+// time on the module's OperationQueue. The rules:
+//  - one operation at a time per module; a stop or emergency stop pre-empts everything and is
+//    never refused (not while shutting down, not when the link looks lost);
+//  - interlocks are checked when their step runs: no mode change while the power stage is
+//    active (stop_first stops, waits, then changes), no start during an emergency stop, in a
+//    fault, in an unknown state, or with set-points outside the protection limits;
+//  - 0x0F repeats what start_stop_frame.h says, never a stored flag for byte 1;
+//  - every value that reaches the bus is bounded: the field's range, the mode parameter's
+//    range, the module's protection limits (read first when unknown), per phase as in sum;
+//  - reads are rate-limited per caller (ReadBudget); a module queues at most a few operations;
 //  - broadcast (PS = 0) only through broadcast_stop(), never implicitly.
-// Every operation ends by calling its callback exactly once, from the event loop.
+// Every callback is called exactly once, from the event loop, never from within the call.
 #pragma once
 
 #include <array>
@@ -17,6 +22,7 @@
 #include <vector>
 
 #include "engine/rack.h"
+#include "engine/read_budget.h"
 #include "protocol/modes.h"
 #include "protocol/settings.h"
 
@@ -33,49 +39,75 @@ struct SetModeOptions {
 
 enum class PhasePower { active, reactive };
 
+// The module's clock as its front panel shows it (local civil time).
+struct ClockTime {
+    int year = 2000, month = 1, day = 1, hour = 0, minute = 0, second = 0;
+};
+
 class Operations {
 public:
-    explicit Operations(Rack& rack) : rack_(rack) {}
+    explicit Operations(Rack& rack, ReadBudgetOptions budget = {});
+    ~Operations();
+    Operations(const Operations&) = delete;
+    Operations& operator=(const Operations&) = delete;
 
-    void start(Module& m, Done done);
+    // ---- stopping: never refused ----
     void stop(Module& m, Done done);
+    // Heartbeat state 3 at once and from then on (latched across restarts until a successful
+    // clear_faults), then a pre-empting 0x0F stop.
+    void emergency_stop(Module& m, Done done);
+    void emergency_stop_all(Done done);
+    // 0x0F stop to every PCS of an interface (PS = 0) when their self-start flags agree, else a
+    // stop to each module.
+    void broadcast_stop(transport::CanTransport& t, Done done);
+
+    // ---- control ----
+    void start(Module& m, Done done);
     void clear_faults(Module& m, Done done);
     void set_self_start(Module& m, bool on, Done done);
     // `params` in Appendix A units (V, A, W, Ω, s, %), one per parameter of the mode.
     void set_mode(Module& m, const protocol::ModeDef& mode, std::vector<double> params, SetModeOptions options,
                   Done done);
-    void read_mode(Module& m, DoneWith<WorkingMode> done);
-    // Reads all three protection sets.
-    void read_protection(Module& m, DoneWith<protocol::ProtectionLimits> done);
     // Writes the given limits (names as in the protocol table, e.g. "max_charge_current_a").
-    // A set is written whole: its other values are read fresh from the module first. The
-    // sets are read back afterwards.
+    // A set is written whole: its other values are read fresh from the module first; a set
+    // that would put the running set-point outside it is refused; all sets are read back.
     void write_protection(Module& m, std::map<std::string, double> changes, DoneWith<protocol::ProtectionLimits> done);
-    void read_setting(Module& m, const protocol::SettingDef& setting, DoneWith<Replies> done);
     void write_setting(Module& m, const protocol::SettingDef& setting, const protocol::NamedValues& values, Done done);
-    // The module's clock, in local time as the module's front panel shows it.
-    void set_clock(Module& m, runtime::WallTime time, Done done);
-    void read_versions(Module& m, DoneWith<FirmwareVersions> done);
+    void set_clock(Module& m, const ClockTime& time, Done done);
+    // Per phase, kW (active) or kvar (reactive).
     void set_phase_power(Module& m, PhasePower which, const std::array<double, 3>& values, Done done);
-    // Heartbeat state 3 to the module at once and from then on (until clear_faults), and 0x0F stop.
-    void emergency_stop(Module& m, Done done);
-    // 0x0F stop to every PCS of an interface (PS = 0), sent once, answered by nobody in particular.
-    void broadcast_stop(transport::CanTransport& t, Done done);
+    // Stops serving a discovered module (configured ones are removed from the configuration).
+    void forget(const std::string& key, Done done);
 
-    // What the bus learns when a module (re)appears: protection limits, versions, mode.
+    // ---- reads: anyone; `caller` names the client for the rate limit ----
+    void read_mode(Module& m, const std::string& caller, DoneWith<WorkingMode> done);
+    void read_protection(Module& m, const std::string& caller, DoneWith<protocol::ProtectionLimits> done);
+    void read_setting(Module& m, const std::string& caller, const protocol::SettingDef& setting, DoneWith<Replies> done);
+    void read_versions(Module& m, const std::string& caller, DoneWith<FirmwareVersions> done);
+    // What the bus learns when a module (re)appears, one read after the other: protection
+    // limits, versions, working mode.
     void read_on_discovery(Module& m);
 
+    // From now on, control operations other than stops are refused (Busy): the daemon stops.
+    void set_shutting_down(bool shutting_down) { shutting_down_ = shutting_down; }
+    bool shutting_down() const { return shutting_down_; }
+    void set_read_budget(const ReadBudgetOptions& options) { budget_.set_options(options); }
+
 private:
-    void send_start_stop(Module& m, bool start, bool clear_faults, bool self_start, std::string what,
-                         std::function<void(Result<void>)> done);
-    Result<bool> inferred_start_byte(const Module& m) const;
-    void ensure_limits(Module& m, const protocol::ModeDef& mode, Done done);
-    // Mode code (0x0B, unless only set-points change), parameters (0x0C, 0x0D), then start if asked.
-    void write_mode(Module& m, const protocol::ModeDef& mode, const std::array<std::int32_t, 4>& raw, bool send_code,
-                    bool start, Done done);
-    void submit(Module& m, const Result<protocol::CanFrame>& frame, std::string what, DoneWith<Replies> done);
+    // Queues `op` on `m`; `op.complete` is wrapped to answer `done` from the loop.
+    void run(Module& m, Operation op, Done done);
+    template <class T>
+    void run_with(Module& m, Operation op, std::function<Result<T>(Module&, const CommandOutcome&)> value,
+                  DoneWith<T> done);
+    Result<void> admit_control(const Module& m, const std::string& what) const;
+    Result<void> admit_read(const std::string& caller);
+    void fail(Done done, Error e);
+    static Operation stop_operation(std::string name);
 
     Rack& rack_;
+    ReadBudget budget_;
+    bool shutting_down_ = false;
+    std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 // Reads limits, versions and mode whenever a module's link comes up (first contact or return).
@@ -96,5 +128,10 @@ struct LimitField {
     std::size_t index;
 };
 std::optional<LimitField> find_limit_field(std::string_view name);
+
+// Protection limits to write, by set (1..3) and field index; every name known, every value
+// inside its field's range. Nothing is sent for a change this refuses.
+using ProtectionChanges = std::map<int, std::map<std::size_t, double>>;
+Result<ProtectionChanges> validate_protection_changes(const std::map<std::string, double>& changes);
 
 }  // namespace ystpcs::engine

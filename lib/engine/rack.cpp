@@ -45,6 +45,7 @@ Module& Rack::add_module(transport::CanTransport& t, std::uint8_t address, bool 
     ref.set_observer([this](Module& mod, const ModuleChange& change) {
         for (auto* o : observers_) o->module_changed(mod, change);
     });
+    ref.set_heartbeat_sender([this](Module& mod) { send_heartbeat_now(mod); });
     modules_.push_back(std::move(m));
     spdlog::info("{}: serving PCS {} ({})", t.name(), address, configured ? "configured" : "discovered");
     for (auto* o : observers_) o->module_added(ref);
@@ -87,7 +88,7 @@ void Rack::set_options(const EngineOptions& options) {
     const auto period = options_.heartbeat_period;
     options_ = options;
     options_.heartbeat_period = period;
-    for (auto& m : modules_) m->commands().set_timing(CommandTiming{options_.reply_timeout, options_.retries});
+    for (auto& m : modules_) m->set_command_timing(CommandTiming{options_.reply_timeout, options_.retries});
 }
 
 void Rack::add_observer(RackObserver* observer) { observers_.push_back(observer); }
@@ -111,15 +112,21 @@ void Rack::on_frame(transport::CanTransport& t, const transport::ReceivedFrame& 
                          t.name(), owner.pcs);
         return;
     }
+    const DecodeOutcome d = decode(rx.frame);
     Module* m = find(t.name(), owner.pcs);
     if (m == nullptr) {
+        // Only a frame that decodes as PCS traffic makes a module appear: a malformed or
+        // unknown frame is no evidence that a PCS lives at that address.
+        if (!d.ok()) {
+            ++counters.not_pcs;
+            return;
+        }
         if (!options_.discovery) {
             ++counters.undiscovered;
             return;
         }
         m = &add_module(t, owner.pcs, false);
     }
-    const DecodeOutcome d = decode(rx.frame);
     if (d.ok()) m->on_frame(d.frame(), rx);
     else m->count_undecodable(d.failure());
 }

@@ -136,7 +136,9 @@ inline constexpr SignalDef kResultOnly[] = {
     {.name = "result", .first_byte = 1, .type = RawType::u8, .enumeration = &kResultEnum, .text_key = "result_name"}};
 
 inline constexpr SignalDef kSetClock[] = {
-    {.name = "year", .first_byte = 1, .type = RawType::u16},
+    // Decision (ystpcs): the vendor gives no range; a module's real-time clock, like every RTC of
+    // its class, keeps a two-digit year: 2000–2099. A time outside is refused, not wrapped.
+    {.name = "year", .first_byte = 1, .type = RawType::u16, .range = Range{2000, 2099}},
     {.name = "month", .first_byte = 3, .type = RawType::u8, .range = Range{1, 12}},
     {.name = "day", .first_byte = 4, .type = RawType::u8, .range = Range{1, 31}},
     {.name = "hour", .first_byte = 5, .type = RawType::u8, .range = Range{0, 23}},
@@ -165,15 +167,18 @@ inline constexpr SignalDef kStartStop[] = {
 };
 // Decision (0x21/0x22 sign): the vendor gives only "fact 0.1 kW"; power may be negative
 // (charging), so the fields are i16.
+// Per phase a third of what the power limits (3.1: 0–1000.0 kW) can allow; the module's own
+// limits bound them further (each phase a third, the sum the whole: engine/operations).
+inline constexpr Range kPhasePower{-333.3, 333.3};
 inline constexpr SignalDef kPhaseActivePower[] = {
-    {.name = "phase_a_kw", .first_byte = 1, .type = RawType::i16, .scale_exp = -1, .unit = "kW"},
-    {.name = "phase_b_kw", .first_byte = 3, .type = RawType::i16, .scale_exp = -1, .unit = "kW"},
-    {.name = "phase_c_kw", .first_byte = 5, .type = RawType::i16, .scale_exp = -1, .unit = "kW"},
+    {.name = "phase_a_kw", .first_byte = 1, .type = RawType::i16, .scale_exp = -1, .unit = "kW", .range = kPhasePower},
+    {.name = "phase_b_kw", .first_byte = 3, .type = RawType::i16, .scale_exp = -1, .unit = "kW", .range = kPhasePower},
+    {.name = "phase_c_kw", .first_byte = 5, .type = RawType::i16, .scale_exp = -1, .unit = "kW", .range = kPhasePower},
 };
 inline constexpr SignalDef kPhaseReactivePower[] = {  // Decision (0x21/0x22 sign): i16, see above
-    {.name = "phase_a_kvar", .first_byte = 1, .type = RawType::i16, .scale_exp = -1, .unit = "kvar"},
-    {.name = "phase_b_kvar", .first_byte = 3, .type = RawType::i16, .scale_exp = -1, .unit = "kvar"},
-    {.name = "phase_c_kvar", .first_byte = 5, .type = RawType::i16, .scale_exp = -1, .unit = "kvar"},
+    {.name = "phase_a_kvar", .first_byte = 1, .type = RawType::i16, .scale_exp = -1, .unit = "kvar", .range = kPhasePower},
+    {.name = "phase_b_kvar", .first_byte = 3, .type = RawType::i16, .scale_exp = -1, .unit = "kvar", .range = kPhasePower},
+    {.name = "phase_c_kvar", .first_byte = 5, .type = RawType::i16, .scale_exp = -1, .unit = "kvar", .range = kPhasePower},
 };
 
 // ---- 3.3 real-time data ----------------------------------------------------------------------
@@ -269,9 +274,9 @@ inline constexpr SignalDef kPreciseDcOutput[] = {
 
 inline constexpr SignalDef kHeartbeat[] = {
     {.name = "dc_voltage_v", .first_byte = 1, .type = RawType::u16, .scale_exp = -1, .unit = "V",
-     .description = "DC voltage measured by the controller (0 when it measures none)"},
+     .range = Range{0, 1000}, .description = "DC voltage measured by the controller (0 when it measures none)"},
     {.name = "dc_current_a", .first_byte = 3, .type = RawType::u16, .scale_exp = -1, .offset = -1000, .unit = "A",
-     .description = "DC current measured by the controller (0 A = raw 10000 when it measures none)"},
+     .range = Range{-1000, 1000}, .description = "DC current measured by the controller (0 A = raw 10000 when it measures none)"},
     {.name = "state", .first_byte = 5, .type = RawType::u8, .enumeration = &kControllerStateEnum,
      .text_key = "state_name", .description = "controller running state: 1 shutdown, 2 running, 3 fault"},
 };
@@ -325,7 +330,8 @@ inline constexpr SignalDef kModuleParallel[] = {
     {.name = "mode", .first_byte = 1, .type = RawType::u8, .enumeration = &kModuleParallelEnum, .text_key = "mode_name",
      .property = "ModuleParallelMode", .text_property = "ModuleParallelModeName"},
     {.name = "modules", .first_byte = 2, .type = RawType::u8, .range = Range{1, 10}, .property = "ModuleParallelCount"},
-    {.name = "hall_ratio", .first_byte = 3, .type = RawType::u16, .property = "HallSensorRatio"},
+    // The vendor gives no range; a ratio of 0 would divide by zero in the module.
+    {.name = "hall_ratio", .first_byte = 3, .type = RawType::u16, .range = Range{1, 65535}, .property = "HallSensorRatio"},
 };
 // Shared by 0x30 and 0x31 ("as 0x30").
 inline constexpr SignalDef kChannelParallel[] = {

@@ -22,6 +22,9 @@ enum class LimitRule {
     signed_power,          // −max_charge_power ≤ p ≤ max_discharge_power (W against kW limits)
     ac_voltage,            // ac_voltage_lower ≤ v ≤ ac_voltage_upper
     ac_frequency,          // ac_frequency_lower ≤ f ≤ ac_frequency_upper
+    reactive_power,        // |q| ≤ the larger power limit (var against kW limits)
+    resistance,            // the current it draws at the max output voltage stays inside the current
+                           // limits: |r| ≥ max_output_voltage / max charge (r < 0) or discharge current
 };
 
 struct ModeParamDef {
@@ -48,11 +51,15 @@ inline constexpr Range kDcVoltage{0, 1000};
 inline constexpr Range kCurrent{-1000, 1000};
 inline constexpr Range kCurrentMagnitude{0, 1000};
 inline constexpr Range kPowerW{-1'000'000, 1'000'000};
-inline constexpr Range kResistance{-2'147'483.647, 2'147'483.647};
-inline constexpr Range kTimeMs{0.001, 2'147'483.647};
-inline constexpr Range kTime10ms{0.01, 21'474'836.47};
+// Decision (ystpcs): the vendor bounds resistance, times and magnification by nothing but the
+// i32. A resistance below 10 kΩ (0.1 A at 1000 V) still means something; the protection
+// limits bound it from below (LimitRule::resistance). A ramp or pulse cycle, a test time, is at
+// most a day. Magnification, whose unit the vendor does not give, is bounded to ±100.
+inline constexpr Range kResistance{-10'000, 10'000};
+inline constexpr Range kTimeMs{0.001, 86'400};
+inline constexpr Range kTime10ms{0.01, 86'400};
 inline constexpr Range kDuty{0, 100};
-inline constexpr Range kMagnification{-2'147'483.647, 2'147'483.647};
+inline constexpr Range kMagnification{-100, 100};
 inline constexpr Range kAcVoltage{0, 300};
 inline constexpr Range kAcFrequency{40, 70};
 
@@ -64,7 +71,7 @@ inline constexpr ModeParamDef cv_limited[] = {
 };
 inline constexpr ModeParamDef cc[] = {{"current_a", "current", -3, "A", kCurrent, LimitRule::signed_current}};
 inline constexpr ModeParamDef cp[] = {{"power_w", "power", -3, "W", kPowerW, LimitRule::signed_power}};
-inline constexpr ModeParamDef cr[] = {{"resistance_ohm", "resistance", -3, "Ω", kResistance, LimitRule::none}};
+inline constexpr ModeParamDef cr[] = {{"resistance_ohm", "resistance", -3, "Ω", kResistance, LimitRule::resistance}};
 inline constexpr ModeParamDef ramp_current[] = {
     {"start_current_a", "start current", -3, "A", kCurrent, LimitRule::signed_current},
     {"end_current_a", "end current", -3, "A", kCurrent, LimitRule::signed_current},
@@ -94,8 +101,8 @@ inline constexpr ModeParamDef cccv[] = {
     {"end_current_a", "end (cut-off) current", -3, "A", kCurrent, LimitRule::signed_current},
 };
 inline constexpr ModeParamDef pulse_resistance[] = {
-    {"resistance_1_ohm", "resistance 1", -3, "Ω", kResistance, LimitRule::none},
-    {"resistance_2_ohm", "resistance 2", -3, "Ω", kResistance, LimitRule::none},
+    {"resistance_1_ohm", "resistance 1", -3, "Ω", kResistance, LimitRule::resistance},
+    {"resistance_2_ohm", "resistance 2", -3, "Ω", kResistance, LimitRule::resistance},
     {"cycle_time_s", "cycle time", -2, "s", kTime10ms, LimitRule::none},
     {"duty_pct", "duty of resistance 1", -2, "%", kDuty, LimitRule::none},
 };
@@ -113,7 +120,7 @@ inline constexpr ModeParamDef dcr_test[] = {
 };
 inline constexpr ModeParamDef ac_power[] = {
     {"active_power_w", "active power", -3, "W", kPowerW, LimitRule::signed_power},
-    {"reactive_power_var", "reactive power", -3, "var", kPowerW, LimitRule::none},
+    {"reactive_power_var", "reactive power", -3, "var", kPowerW, LimitRule::reactive_power},
 };
 inline constexpr ModeParamDef off_grid[] = {
     {"voltage_v", "voltage", -3, "V", kAcVoltage, LimitRule::ac_voltage},

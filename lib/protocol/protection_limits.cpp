@@ -94,7 +94,9 @@ int required_protection_set(LimitRule rule) {
         case LimitRule::charge_current:
         case LimitRule::discharge_current: return 1;
         case LimitRule::signed_power:
+        case LimitRule::reactive_power:
         case LimitRule::ac_voltage: return 2;
+        case LimitRule::resistance: return 1;
         case LimitRule::ac_frequency: return 3;
     }
     return 0;
@@ -148,6 +150,27 @@ Result<void> check_setpoint(const ModeDef& mode, std::size_t index, double value
             const auto& s = *limits.set2;
             if (value < s.ac_voltage_lower_v || value > s.ac_voltage_upper_v)
                 return outside(mode, p, value, s.ac_voltage_lower_v, s.ac_voltage_upper_v, "AC voltage limits");
+            return {};
+        }
+        case LimitRule::reactive_power: {
+            const auto& s = *limits.set2;
+            const double q = std::max(s.max_charge_power_kw, s.max_discharge_power_kw) * 1000.0;
+            if (std::fabs(value) > q)
+                return outside(mode, p, value, -q, q, "the larger power limit " + fmt(q / 1000.0, "kW"));
+            return {};
+        }
+        case LimitRule::resistance: {
+            const auto& s = *limits.set1;
+            const double amps = value < 0 ? s.max_charge_current_a : s.max_discharge_current_a;
+            if (value == 0 || amps <= 0)
+                return outside(mode, p, value, 0, 0, "no current allowed in that direction");
+            const double least = s.max_output_voltage_v / amps;
+            if (std::fabs(value) < least)
+                return make_error(ErrorKind::out_of_range,
+                                  std::string(mode.name) + "." + std::string(p.name) + " = " + format_number(value, 3) +
+                                      " Ω draws more than the module's current limit at its max output voltage (" +
+                                      fmt(s.max_output_voltage_v, "V") + " / " + fmt(amps, "A") + "): |" +
+                                      std::string(p.name) + "| must be at least " + format_number(least, 3) + " Ω");
             return {};
         }
         case LimitRule::ac_frequency: {

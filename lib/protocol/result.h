@@ -16,7 +16,9 @@ enum class ErrorKind {
     invalid_argument,  // malformed or unknown input (names, syntax, missing fields)
     out_of_range,      // a value outside the field's or the module's allowed range
     interlock,         // refused by a safety interlock; nothing was sent
-    busy,              // a command of the same kind is outstanding and queueing is not allowed
+    busy,              // too much waiting already (queue full, rate limit, shutting down): try later
+    cancelled,         // ended before it completed: a stop superseded it, or the module was removed
+    limits_exceeded,   // a per-caller or total resource limit (frame streams)
     timeout,           // the PCS did not answer in time
     rejected,          // the PCS answered "failure"
     not_connected,     // the module is not communicating

@@ -34,7 +34,7 @@ bool parse_number(const std::string& s, double& out) {
 
 constexpr const char* kHelp =
     "commands: state [ADDR] | fault [ADDR] CODE | silent [ADDR] SECONDS | drop-replies [ADDR] COUNT | "
-    "corrupt [ADDR] COUNT | battery [ADDR] soc=FRACTION | io [ADDR] I1 I2 I3 I4 | power-cycle [ADDR]";
+    "refuse [ADDR] COUNT | corrupt [ADDR] COUNT | battery [ADDR] soc=FRACTION | io [ADDR] I1 I2 I3 I4 | power-cycle [ADDR]";
 
 }  // namespace
 
@@ -49,7 +49,7 @@ std::string execute_control_command(SimulatedRack& rack, runtime::Instant now, s
 
     // Which module: an explicit address first, or the only module.
     static const std::map<std::string, std::size_t> kArgs{{"state", 0},   {"fault", 1},   {"silent", 1},
-                                                          {"drop-replies", 1}, {"corrupt", 1}, {"battery", 1},
+                                                          {"drop-replies", 1}, {"refuse", 1}, {"corrupt", 1}, {"battery", 1},
                                                           {"io", 4},      {"power-cycle", 0}};
     const auto spec = kArgs.find(cmd);
     if (spec == kArgs.end()) return fail("unknown command '" + cmd + "'; " + kHelp);
@@ -88,6 +88,9 @@ std::string execute_control_command(SimulatedRack& rack, runtime::Instant now, s
         target->go_silent(std::chrono::duration_cast<runtime::Duration>(std::chrono::duration<double>(args[0])), now);
     } else if (cmd == "drop-replies") {
         target->drop_replies(static_cast<unsigned>(args[0]));
+    } else if (cmd == "refuse") {
+        if (args[0] < 0) return fail("count must not be negative");
+        target->refuse_commands(static_cast<unsigned>(args[0]));
     } else if (cmd == "corrupt") {
         target->corrupt_frames(static_cast<unsigned>(args[0]));
     } else if (cmd == "battery") {

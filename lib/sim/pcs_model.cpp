@@ -209,6 +209,7 @@ void PcsModel::on_frame(const CanFrame& frame, Instant now) {
 }
 
 void PcsModel::handle_command(const DecodedFrame& cmd, Instant now) {
+    if (refuse_commands_ > 0 && refuse(cmd)) return;
     switch (cmd.def->pf) {
         case pf::heartbeat: handle_heartbeat(cmd, now); return;
         case pf::read_protection: {
@@ -428,6 +429,20 @@ void PcsModel::go_silent(runtime::Duration duration, Instant now) {
 }
 
 void PcsModel::drop_replies(unsigned count) { drop_replies_ = count; }
+
+void PcsModel::refuse_commands(unsigned count) { refuse_commands_ = count; }
+
+bool PcsModel::refuse(const DecodedFrame& cmd) {
+    // Only commands answered by a result frame can say "failure"; they are not executed.
+    const auto expect = expected_reply(cmd.def->pf, static_cast<std::uint8_t>(cmd.raw[0]));
+    if (!expect) return false;
+    const FrameDef* result = find_frame(expect->frames[0].pf);
+    if (result == nullptr || result->role != FrameRole::result) return false;
+    --refuse_commands_;
+    if (expect->frames[0].type) reply(result->pf, {double(*expect->frames[0].type), 0.0});
+    else reply(result->pf, {0.0});
+    return true;
+}
 
 void PcsModel::corrupt_frames(unsigned count) { corrupt_frames_ = count; }
 

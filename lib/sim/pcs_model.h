@@ -62,6 +62,7 @@ public:
     void inject_fault(std::uint16_t code, runtime::Instant now);
     void go_silent(runtime::Duration duration, runtime::Instant now);  // sends nothing meanwhile
     void drop_replies(unsigned count);                                 // the next `count` replies are lost
+    void refuse_commands(unsigned count);  // the next `count` commands with a result frame answer failure, unexecuted
     void corrupt_frames(unsigned count);                               // the next `count` periodic frames are garbled
     void power_cycle(runtime::Instant now);
     void set_soc(double soc);
@@ -105,6 +106,7 @@ private:
     void send_periodic();
     void send_state_fault();
     void reply(std::uint8_t pf, std::initializer_list<double> values);
+    bool refuse(const protocol::DecodedFrame& cmd);
     void reply_values(std::uint8_t pf, const std::array<double, protocol::kMaxSignals>& values);
     void emit(const protocol::CanFrame& frame, bool is_reply);
     bool silent(runtime::Instant now) const;
@@ -134,6 +136,7 @@ private:
     runtime::Instant physics_time_{};
     runtime::Instant silent_until_{};
     unsigned drop_replies_ = 0;
+    unsigned refuse_commands_ = 0;
     unsigned corrupt_frames_ = 0;
     unsigned corrupt_kind_ = 0;
     std::uint64_t frames_sent_ = 0;

@@ -4,7 +4,7 @@
 # Heartbeat to both; discovery; start, CC-CV, stop, mode change (refused while running,
 # accepted with --stop-first); pcs-sim silent → communication lost → back; vcan0 down/up;
 # malformed and foreign frames counted and ignored; a daemon restart while a module runs keeps
-# bytes 1 and 3 of 0x0F; pcs-sim never faults with 0x800D; SIGTERM's stop sequence; a
+# byte 3 of 0x0F and refuses to guess byte 1; pcs-sim never faults with 0x800D; SIGTERM's stop sequence; a
 # recording replayed with canplayer.
 . "$GUEST_LIB"
 . "$YSTPCS_SOURCE_ROOT/tests/system/ystpcs.sh"
@@ -82,7 +82,8 @@ wait_for 5 state_is 1 5 || fail "module 1 did not stop"
 expect_exit 0 pcsctl -m vcan0/1 set cccv 700V -100A -5A --start
 wait_for 5 state_is 1 12 || fail "module 1 did not start again"
 
-# --- a daemon restart while module 1 runs: bytes 1 and 3 of 0x0F unchanged -------------------------
+# --- a daemon restart while module 1 runs: it keeps running, byte 3 is kept, and byte 1 needs a start -
+# from the new daemon (docs/dbus-api.md, "What 0x0F repeats").
 expect_exit 0 pcsctl -m vcan0/1 self-start on
 kill -KILL "$YSTPCSD_PID"
 wait "$YSTPCSD_PID" 2>/dev/null
@@ -90,11 +91,21 @@ sleep 1
 start_ystpcsd "$DIR/daemon.log" --interface vcan0 --state-directory "$DIR/state" --log-level info
 wait_for 5 state_is 1 12 || fail "module 1 stopped by the restart"
 mark=$(wc -l <"$DUMP")
+expect_exit 7 pcsctl -m vcan0/1 reset-faults
+assert_contains "$OUT" "not on a start from this ystpcsd"
+t=$(wall_ts)
+wait_frame_after 3 "$DUMP" 181A01B4 "$t" || fail "no heartbeat after the refused reset-faults"
+since "$mark" | grep ' 180F01B4#' && fail "a 0x0F reached the bus although reset-faults was refused"
+expect_exit 0 pcsctl -m vcan0/1 start
+wait_for 3 since_has "$mark" ' 1810B401#' || fail "no answer to the start in the capture"
+f=$(since "$mark" | grep ' 180F01B4#' | head -1)
+case $f in *"#0100010000000000") ;; *) fail "start after the restart: '$f', expected start, self-start kept = 01 00 01" ;; esac
+mark=$(wc -l <"$DUMP")
 expect_exit 0 pcsctl -m vcan0/1 reset-faults
 # pcs-sim's answer (0x10) follows the 0x0F in the capture.
 wait_for 3 since_has "$mark" ' 1810B401#' || fail "no answer to reset-faults in the capture"
 f=$(since "$mark" | grep ' 180F01B4#' | head -1)
-case $f in *"#0101010000000000") ;; *) fail "0x0F after the restart: '$f', expected start, clear, self-start = 01 01 01" ;; esac
+case $f in *"#0101010000000000") ;; *) fail "reset-faults after the start: '$f', expected start, clear, self-start = 01 01 01" ;; esac
 state_is 1 12 || fail "module 1 not running after the restart"
 expect_exit 0 pcsctl -m vcan0/1 self-start off
 

@@ -175,10 +175,19 @@ wait(lambda: prop("RunningState") == 11, what="constant-voltage operation after 
 m.Stop()
 wait(lambda: prop("RunningState") == 5, what="stop")
 
-# Rejected: a start while the module's self-check runs (it refuses; ystpcsd cannot know).
+# A start during the self-check after power-on waits for the module to be ready (a PCS
+# refuses to start while it checks itself), then starts it.
 sim("power-cycle 2")
+wait(lambda: prop("RunningState", props2) == 9, what="module 2 in its self-check")
+m2.Start()
+check(prop("RunningState", props2) != 9, "Start returned before the self-check ended")
+m2.Stop()
+wait(lambda: prop("RunningState", props2) in (5, 13), what="module 2 stopped")
+
+# Rejected: the PCS answers failure (told to by the simulator), and says nothing was done.
+sim("refuse 2 1")
 expect_error(ERR + "Rejected", m2.Start)
-wait(lambda: prop("RunningState", props2) == 13, what="module 2 back in standby")
+wait(lambda: prop("RunningState", props2) in (5, 13), what="module 2 still stopped")
 
 # Timeout: the module loses its replies (idempotent reads are retried twice first).
 sim("drop-replies 2 10")

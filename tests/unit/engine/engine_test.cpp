@@ -7,121 +7,14 @@
 #include <filesystem>
 #include <unistd.h>
 
-#include "engine/operations.h"
-#include "protocol/running_states.h"
-#include "runtime/manual_event_loop.h"
-#include "sim/simulated_rack.h"
-#include "transport/virtual_bus.h"
+#include "bench.h"
 
 using namespace ystpcs;
 using namespace ystpcs::engine;
 using namespace ystpcs::protocol;
 using namespace std::chrono_literals;
 
-namespace {
-
-struct Seen {
-    runtime::Instant at;
-    CanFrame frame;
-};
-
-std::string temp_state_file() {
-    char tmpl[] = "/tmp/ystpcs-engine-test-XXXXXX";
-    const int fd = mkstemp(tmpl);
-    REQUIRE(fd >= 0);
-    close(fd);
-    std::filesystem::remove(tmpl);  // a fresh install: no file yet
-    return tmpl;
-}
-
-// A bus with the engine, simulated modules and a probe that records every frame.
-struct Bench {
-    runtime::ManualEventLoop loop;
-    transport::VirtualBus bus{loop, "sim"};
-    std::unique_ptr<transport::CanTransport> engine_node = bus.connect();
-    std::unique_ptr<transport::CanTransport> sim_node = bus.connect();
-    std::unique_ptr<transport::CanTransport> probe_node = bus.connect();
-    sim::SimulatedRack sims{loop, *sim_node};
-    std::string state_path = temp_state_file();
-    std::unique_ptr<CommandedStateStore> store;
-    std::unique_ptr<Rack> rack;
-    std::unique_ptr<Operations> ops;
-    std::unique_ptr<DiscoveryReads> discovery;
-    std::vector<Seen> seen;
-
-    explicit Bench(std::vector<std::uint8_t> addresses = {1, 2}, bool discovery_reads = true) {
-        probe_node->on_frame([this](const transport::ReceivedFrame& rx) { seen.push_back({loop.now(), rx.frame}); });
-        for (auto a : addresses) {
-            sim::PcsConfig c;
-            c.address = a;
-            c.plant.noise_scale = 0;
-            c.plant.battery.initial_soc = 0.6;
-            sims.add(c);
-        }
-        boot(discovery_reads);
-    }
-    ~Bench() {
-        discovery.reset();
-        ops.reset();
-        rack.reset();
-        std::filesystem::remove(state_path);
-    }
-    // (Re)starts the controller side, as a daemon restart would.
-    void boot(bool discovery_reads = true, EngineOptions options = {}) {
-        discovery.reset();
-        ops.reset();
-        rack.reset();
-        store = std::make_unique<CommandedStateStore>(state_path);
-        REQUIRE(store->load().ok());
-        rack = std::make_unique<Rack>(loop, options, *store);
-        rack->attach(*engine_node);
-        ops = std::make_unique<Operations>(*rack);
-        if (discovery_reads) discovery = std::make_unique<DiscoveryReads>(*rack, *ops);
-        rack->start_heartbeat();
-    }
-    Module& module(std::uint8_t a) {
-        Module* m = rack->find("sim", a);
-        REQUIRE_MESSAGE(m != nullptr, "module sim/" << int(a) << " not served");
-        return *m;
-    }
-    sim::PcsModel& pcs(std::uint8_t a) { return *sims.find(a); }
-    void run(runtime::Duration d) { loop.advance(d); }
-    // Waits (in fake time) for an operation to complete.
-    template <class T>
-    Result<T> wait(const std::function<void(std::function<void(Result<T>)>)>& op, runtime::Duration limit = 30s) {
-        std::optional<Result<T>> out;
-        op([&](Result<T> r) { out.emplace(std::move(r)); });
-        REQUIRE_MESSAGE(loop.run_until([&] { return out.has_value(); }, limit), "operation did not complete");
-        return std::move(*out);
-    }
-    Result<void> wait_void(const std::function<void(Done)>& op, runtime::Duration limit = 30s) {
-        return wait<void>([&](std::function<void(Result<void>)> cb) { op(cb); }, limit);
-    }
-    std::vector<Seen> frames_to(std::uint8_t pcs, std::uint8_t pf_code, std::size_t from = 0) const {
-        std::vector<Seen> out;
-        for (std::size_t i = from; i < seen.size(); ++i) {
-            const auto o = classify(seen[i].frame);
-            if (o.traffic == Traffic::to_pcs && o.pcs == pcs && o.id.pf == pf_code) out.push_back(seen[i]);
-        }
-        return out;
-    }
-    // Runs an operation that must succeed and put exactly one 0x0F on the bus for PCS 1;
-    // returns that frame's bytes.
-    std::array<std::uint8_t, 8> sole_start_stop(const std::function<void(Done)>& op) {
-        const std::size_t from = seen.size();
-        REQUIRE(wait_void(op).ok());
-        const auto f = frames_to(1, pf::start_stop, from);
-        REQUIRE(f.size() == 1);
-        return f[0].frame.data;
-    }
-    bool running(std::uint8_t a) { return module(a).running_state() && power_stage_active(*module(a).running_state()); }
-    void set_cc(std::uint8_t a, double amps, SetModeOptions o = {}) {
-        const auto r = wait_void([&](Done d) { ops->set_mode(module(a), *find_mode("cc"), {amps}, o, d); });
-        REQUIRE_MESSAGE(r.ok(), r.error().message);
-    }
-};
-
-}  // namespace
+using namespace ystpcs::engine::testing;
 
 TEST_CASE("heartbeat every 200 ms on absolute deadlines to every module; no module ever faults") {
     Bench b;
@@ -275,7 +168,7 @@ TEST_CASE("idempotent commands are retried, others time out; a late reply is not
     b.run(2s);
     b.pcs(1).drop_replies(1);
     std::size_t from = b.seen.size();
-    auto r = b.wait<Replies>([&](DoneWith<Replies> d) { b.ops->read_setting(b.module(1), *find_setting("bus_voltage"), d); });
+    auto r = b.wait<Replies>([&](DoneWith<Replies> d) { b.ops->read_setting(b.module(1), "test", *find_setting("bus_voltage"), d); });
     REQUIRE(r.ok());
     CHECK(b.frames_to(1, pf::read_setting, from).size() == 2);
     CHECK(b.module(1).counters().commands.retries == 1);
@@ -283,7 +176,7 @@ TEST_CASE("idempotent commands are retried, others time out; a late reply is not
     b.pcs(1).drop_replies(10);
     from = b.seen.size();
     const auto t0 = b.loop.now();
-    r = b.wait<Replies>([&](DoneWith<Replies> d) { b.ops->read_setting(b.module(1), *find_setting("bus_voltage"), d); });
+    r = b.wait<Replies>([&](DoneWith<Replies> d) { b.ops->read_setting(b.module(1), "test", *find_setting("bus_voltage"), d); });
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().kind == ErrorKind::timeout);
     CHECK(b.frames_to(1, pf::read_setting, from).size() == 3);  // 1 + 2 retries
@@ -321,18 +214,18 @@ TEST_CASE("a PCS that answers failure gives Rejected") {
     CHECK(again.error().message.find("over-temperature") != std::string::npos);
 }
 
-TEST_CASE("commands of one reply kind are serialised, of different kinds run side by side") {
+TEST_CASE("operations on one module run one at a time, in the order they were asked for") {
     Bench b({1});
     b.run(2s);
     std::vector<std::string> order;
     std::size_t from = b.seen.size();
-    b.ops->read_setting(b.module(1), *find_setting("bus_voltage"), [&](Result<Replies> r) { order.push_back(r ? "bus" : "bus!"); });
-    b.ops->read_setting(b.module(1), *find_setting("io"), [&](Result<Replies> r) { order.push_back(r ? "io" : "io!"); });
+    b.ops->read_setting(b.module(1), "test", *find_setting("bus_voltage"), [&](Result<Replies> r) { order.push_back(r ? "bus" : "bus!"); });
+    b.ops->read_setting(b.module(1), "test", *find_setting("io"), [&](Result<Replies> r) { order.push_back(r ? "io" : "io!"); });
     b.ops->set_mode(b.module(1), *find_mode("cc"), {-10}, {}, [&](Result<void> r) { order.push_back(r ? "mode" : "mode!"); });
     b.ops->set_mode(b.module(1), *find_mode("cc"), {-12}, {}, [&](Result<void> r) { order.push_back(r ? "mode2" : "mode2!"); });
     b.loop.run_until([&] { return order.size() == 4; }, 10s);
     REQUIRE(order.size() == 4);
-    for (const auto& o : order) CHECK(o.back() != '!');
+    CHECK(order == std::vector<std::string>{"bus", "io", "mode", "mode2"});
     // The second 0x0B went out only after the first one's parameters were answered.
     const auto modes = b.frames_to(1, pf::set_mode, from);
     const auto params = b.frames_to(1, pf::mode_params_12, from);
@@ -365,44 +258,61 @@ TEST_CASE("communication lost after 1 s of silence, values kept, recovery when f
     CHECK(b.pcs(1).fault_code() == 0);  // heartbeats never stopped
 }
 
-TEST_CASE("the commanded bytes survive a restart of the controller") {
+TEST_CASE("after a restart, the self-start flag is kept and byte 1 needs a start from this daemon") {
     Bench b({1});
     b.run(2s);
     b.set_cc(1, -20);
+    REQUIRE(b.wait_void([&](Done d) { b.ops->set_self_start(b.module(1), true, d); }).ok());
     REQUIRE(b.wait_void([&](Done d) { b.ops->start(b.module(1), d); }).ok());
     b.run(2s);
     REQUIRE(b.running(1));
     b.boot();  // a new daemon, same state file
     b.run(2s);
     REQUIRE(b.running(1));
-    CHECK(b.module(1).commanded().start == true);
-    CHECK(b.module(1).commanded().self_start == false);
-    auto data = b.sole_start_stop([&](Done d) { b.ops->set_self_start(b.module(1), true, d); });
-    CHECK(data[0] == 1);  // the restart did not turn into a stop
+    CHECK(b.module(1).commanded().start == true);  // stored: a hint
+    CHECK(b.module(1).commanded().self_start == true);
+    CHECK_FALSE(b.module(1).start_commanded_this_life().has_value());
+    CHECK(b.module(1).confirmed_start() == true);  // the hint, confirmed by the running state
+    // Byte 1 cannot be repeated without a start of this daemon's: refused, nothing sent.
+    std::size_t from = b.seen.size();
+    const auto refused = b.wait_void([&](Done d) { b.ops->set_self_start(b.module(1), false, d); });
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().kind == ErrorKind::interlock);
+    CHECK(b.frames_to(1, pf::start_stop, from).empty());
+    b.run(1s);
+    CHECK(b.running(1));
+    // A start confirms it; then the flag can change and byte 1 says start.
+    auto data = b.sole_start_stop([&](Done d) { b.ops->start(b.module(1), d); });
+    CHECK(data == std::array<std::uint8_t, 8>{1, 0, 1, 0, 0, 0, 0, 0});  // self-start kept from before
+    data = b.sole_start_stop([&](Done d) { b.ops->set_self_start(b.module(1), false, d); });
+    CHECK(data == std::array<std::uint8_t, 8>{1, 0, 0, 0, 0, 0, 0, 0});
     b.run(1s);
     CHECK(b.running(1));
 }
 
-TEST_CASE("fresh install: byte 1 is inferred from the running state, self-start defaults to off") {
+TEST_CASE("fresh install: byte 1 follows the reported state, self-start defaults to off") {
     Bench b({1});
     b.run(2s);
     REQUIRE_FALSE(b.module(1).commanded().start.has_value());
     auto data = b.sole_start_stop([&](Done d) { b.ops->clear_faults(b.module(1), d); });
     CHECK(data == std::array<std::uint8_t, 8>{0, 1, 0, 0, 0, 0, 0, 0});
-    // A module already running (started by someone else) is inferred running.
+    // A module already running, started by someone else: nothing can repeat byte 1 truthfully.
     b.pcs(1).on_frame(encode(pf::set_mode, 1, std::array<double, 1>{0x21}).value(), b.loop.now());
     b.pcs(1).on_frame(encode(pf::mode_params_12, 1, std::array<double, 2>{-10000, 0}).value(), b.loop.now());
     b.pcs(1).on_frame(encode(pf::start_stop, 1, std::array<double, 3>{1, 0, 0}).value(), b.loop.now());
-    b.boot();  // forget everything
     std::filesystem::remove(b.state_path);
-    b.boot();
+    b.boot();  // forget everything
     b.run(2s);
     REQUIRE(b.running(1));
-    data = b.sole_start_stop([&](Done d) { b.ops->clear_faults(b.module(1), d); });
-    CHECK(data[0] == 1);
+    const std::size_t from = b.seen.size();
+    const auto r = b.wait_void([&](Done d) { b.ops->clear_faults(b.module(1), d); });
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().kind == ErrorKind::interlock);
+    CHECK(b.frames_to(1, pf::start_stop, from).empty());
+    CHECK(b.running(1));
 }
 
-TEST_CASE("a module that stops by itself is remembered as stopped") {
+TEST_CASE("a module that stops by itself is not restarted by clearing its faults") {
     Bench b({1});
     b.run(2s);
     b.set_cc(1, -20);
@@ -411,7 +321,6 @@ TEST_CASE("a module that stops by itself is remembered as stopped") {
     b.pcs(1).inject_fault(fault_code::over_current, b.loop.now());
     b.run(1s);
     CHECK(b.module(1).running_state() == running_state::fault);
-    CHECK(b.module(1).commanded().start == false);
     auto data = b.sole_start_stop([&](Done d) { b.ops->clear_faults(b.module(1), d); });
     CHECK(data[0] == 0);  // clearing did not restart it
     b.run(2s);
@@ -483,7 +392,7 @@ TEST_CASE("special settings, clock, versions, per-phase power") {
     REQUIRE(b.wait_void([&](Done d) {
                  b.ops->write_setting(b.module(1), *find_setting("bus_voltage"), {{"bus_voltage_v", 720.0}, {"reactive_power_kvar", 5.0}}, d);
              }).ok());
-    const auto read = b.wait<Replies>([&](DoneWith<Replies> d) { b.ops->read_setting(b.module(1), *find_setting("bus_voltage"), d); });
+    const auto read = b.wait<Replies>([&](DoneWith<Replies> d) { b.ops->read_setting(b.module(1), "test", *find_setting("bus_voltage"), d); });
     REQUIRE(read.ok());
     CHECK(read.value().front().value[0] == doctest::Approx(720));
     const auto ro = b.wait_void([&](Done d) { b.ops->write_setting(b.module(1), *find_setting("versions"), {}, d); });
@@ -492,8 +401,8 @@ TEST_CASE("special settings, clock, versions, per-phase power") {
         b.ops->write_setting(b.module(1), *find_setting("bus_voltage"), {{"bus_voltage_v", 720.0}}, d);
     });
     CHECK(missing.error().message.find("is missing") != std::string::npos);
-    CHECK(b.wait_void([&](Done d) { b.ops->set_clock(b.module(1), b.loop.wall_now(), d); }).ok());
-    const auto v = b.wait<FirmwareVersions>([&](DoneWith<FirmwareVersions> d) { b.ops->read_versions(b.module(1), d); });
+    CHECK(b.wait_void([&](Done d) { b.ops->set_clock(b.module(1), ClockTime{2026, 11, 25, 12, 30, 0}, d); }).ok());
+    const auto v = b.wait<FirmwareVersions>([&](DoneWith<FirmwareVersions> d) { b.ops->read_versions(b.module(1), "test", d); });
     REQUIRE(v.ok());
     CHECK(v.value().dsp.has_value());
     CHECK(b.wait_void([&](Done d) { b.ops->set_phase_power(b.module(1), PhasePower::active, {10, 10, 10}, d); }).ok());

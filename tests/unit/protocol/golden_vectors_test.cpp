@@ -241,10 +241,11 @@ const std::vector<Vector> kModeAndControl = {
     //   10.0 → 100 = 0x0064; -10.0 → -100 = 0xFF9C (0xFFFF-0x64+1); -0.5 → -5 = 0xFFFB
     {0x21, Dir::tx, 250, "phase_active_power", 0x1821FAB4, {0x00, 0x64, 0xFF, 0x9C, 0xFF, 0xFB, 0x00, 0x00},
      {{"phase_a_kw", 10.0, 100}, {"phase_b_kw", -10.0, -100}, {"phase_c_kw", -0.5, -5}}},
-    // 0x22 per-phase reactive power → PCS 254, i16 extremes:
-    //   -3276.8 kvar → -32768 = 0x8000; 3276.7 → 32767 = 0x7FFF; 0
-    {0x22, Dir::tx, 254, "phase_reactive_power", 0x1822FEB4, {0x80, 0x00, 0x7F, 0xFF, 0x00, 0x00, 0x00, 0x00},
-     {{"phase_a_kvar", -3276.8, -32768}, {"phase_b_kvar", 3276.7, 32767}, {"phase_c_kvar", 0.0, 0}}},
+    // 0x22 per-phase reactive power → PCS 254, the field's range ±333.3 kvar (a third of the
+    // 1000 kW the power limits allow): -333.3 → -3333 = 0x10000-0x0D05 = 0xF2FB; 333.3 → 3333 =
+    // 13·256+5 = 0x0D05; 0
+    {0x22, Dir::tx, 254, "phase_reactive_power", 0x1822FEB4, {0xF2, 0xFB, 0x0D, 0x05, 0x00, 0x00, 0x00, 0x00},
+     {{"phase_a_kvar", -333.3, -3333}, {"phase_b_kvar", 333.3, 3333}, {"phase_c_kvar", 0.0, 0}}},
     // 0x22 → PCS 1: -1.5 kvar → -15 = 0xFFF1; 1.5 → 15 = 0x000F; 0
     {0x22, Dir::tx, 1, "phase_reactive_power", 0x182201B4, {0xFF, 0xF1, 0x00, 0x0F, 0x00, 0x00, 0x00, 0x00},
      {{"phase_a_kvar", -1.5, -15}, {"phase_b_kvar", 1.5, 15}, {"phase_c_kvar", 0.0, 0}}},

@@ -41,8 +41,20 @@ TEST_CASE("set-points inside the protection limits pass, outside fail with the l
     CHECK_FALSE(check_setpoint(off_grid, 0, 170.0, l).ok());
     CHECK(check_setpoint(off_grid, 1, 50.0, l).ok());
     CHECK_FALSE(check_setpoint(off_grid, 1, 60.0, l).ok());
+    // Resistance: the current it draws at the max output voltage (750 V) stays inside the current
+    // limits: charging (r < 0) at most 150 A → |r| ≥ 5 Ω; discharging at most 100 A → r ≥ 7.5 Ω.
     const ModeDef& cr = *find_mode("cr");
-    CHECK(check_setpoint(cr, 0, -2.5, l).ok());          // no protection limit applies
+    CHECK(check_setpoint(cr, 0, -5.0, l).ok());
+    CHECK(check_setpoint(cr, 0, 7.5, l).ok());
+    const auto low = check_setpoint(cr, 0, -2.5, l);
+    REQUIRE_FALSE(low.ok());
+    CHECK(low.error().message.find("must be at least 5 Ω") != std::string::npos);
+    CHECK_FALSE(check_setpoint(cr, 0, 5.0, l).ok());
+    CHECK_FALSE(check_setpoint(cr, 0, 20000.0, l).ok());  // the mode's own range: ±10 kΩ
+    // AC power mode: reactive power inside the larger power limit (90 kW).
+    const ModeDef& ac = *find_mode("ac_power");
+    CHECK(check_setpoint(ac, 1, -90000.0, l).ok());
+    CHECK_FALSE(check_setpoint(ac, 1, 95000.0, l).ok());
 }
 
 TEST_CASE("the mode's own definition comes first; unknown sets are reported") {

@@ -191,3 +191,33 @@ TEST_CASE("signal references resolve at compile time") {
     static_assert(fc.index == 1);
     CHECK(v.pf == pf::dc_output);
 }
+
+// Issue 13: nothing unbounded reaches the bus. Every field of every frame a controller sends
+// has an engineering range (or is a closed enumeration); the mode parameter frames carry raw
+// values bounded per mode, so every mode parameter has a range well inside what the raw i32
+// can carry, or a protection limit that bounds it.
+TEST_CASE("every field of every command has a bound") {
+    for (const auto& f : kFrames) {
+        if (f.direction != Direction::to_pcs) continue;
+        for (const auto& s : f.signals) {
+            if (f.mode_parameters) continue;  // bounded per mode, below
+            const bool closed_enum = s.enumeration != nullptr && s.enumeration->closed;
+            CHECK_MESSAGE((s.range.has_value() || closed_enum), f.name << "." << s.name << " has no bound");
+        }
+    }
+    for (const auto& m : kModes) {
+        for (const auto& p : m.params) {
+            const double raw_limit = 2147483647.0 * std::pow(10.0, p.scale_exp);
+            const bool narrower = p.range.max < raw_limit / 2 && p.range.min > -raw_limit / 2;
+            CHECK_MESSAGE((narrower || p.limit != LimitRule::none),
+                          m.name << "." << p.name << ": range " << p.range.min << " … " << p.range.max
+                                 << " is what the raw type holds, and no protection limit bounds it");
+            // What the module itself limits (voltage, current, power, resistance through the
+            // current) is checked against its protection parameters, not only a fixed range.
+            const std::string unit(p.unit);
+            if (unit == "V" || unit == "A" || unit == "W" || unit == "var" || unit == "Ω")
+                CHECK_MESSAGE(p.limit != LimitRule::none, m.name << "." << p.name << " (" << unit
+                                                                 << ") is not checked against the protection limits");
+        }
+    }
+}
