@@ -64,6 +64,7 @@ std::vector<sdbus::Struct<std::string, std::string, std::map<std::string, uint64
                                                          {"tx", c.tx_frames},
                                                          {"tx_queued", c.tx_queued},
                                                          {"tx_dropped", c.tx_dropped},
+                                                         {"tx_withdrawn", c.tx_withdrawn},
                                                          {"rx_overflow", c.rx_overflow},
                                                          {"error_frames", c.error_frames},
                                                          {"bus_off", c.bus_off},
