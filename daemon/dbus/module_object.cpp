@@ -167,6 +167,21 @@ std::string ModuleObject::caller() {
 }
 
 template <class... T>
+void ModuleObject::read(const SharedResult<T...>& r, std::function<void(const engine::Caller&)> go) {
+    guarded(r, [&] {
+        // Root and the control group are not held back by other users' reads: who asks comes
+        // from the bus (cached per connection), asynchronously. Not knowing means unprivileged.
+        const std::string sender = caller();
+        context_.authorizer.credentials(sender, [this, alive = alive_, r, go = std::move(go), sender](
+                                                    std::optional<CallerCredentials> c, const std::string&) {
+            if (!*alive) return answer_error(r, to_dbus_error(make_error(ErrorKind::cancelled, "the module was removed")));
+            const engine::Caller who{sender, c && context_.authorizer.privileged(*c)};
+            guarded(r, [&] { go(who); });
+        });
+    });
+}
+
+template <class... T>
 void ModuleObject::control(const SharedResult<T...>& r, const char* action, std::function<void()> go) {
     guarded(r, [&] {
         const std::string sender = caller();
@@ -213,8 +228,8 @@ void ModuleObject::SetMode(sdbus::Result<>&& result, std::string mode, std::map<
 
 void ModuleObject::ReadWorkingMode(sdbus::Result<std::string, std::map<std::string, double>>&& result) {
     auto r = share(std::move(result));
-    guarded(r, [&] {
-        context_.ops.read_mode(module_, caller(), [r](ystpcs::Result<engine::WorkingMode> m) {
+    read(r, [this, r](const engine::Caller& who) {
+        context_.ops.read_mode(module_, who, [r](ystpcs::Result<engine::WorkingMode> m) {
             if (!m) return answer_error(r, to_dbus_error(m.error()));
             const ModeDef* def = find_mode(m.value().code);
             std::map<std::string, double> params;
@@ -242,8 +257,8 @@ std::map<std::string, double> limits_map(const ProtectionLimits& l) {
 
 void ModuleObject::ReadProtectionLimits(sdbus::Result<std::map<std::string, double>>&& result) {
     auto r = share(std::move(result));
-    guarded(r, [&] {
-        context_.ops.read_protection(module_, caller(), [r](ystpcs::Result<ProtectionLimits> l) {
+    read(r, [this, r](const engine::Caller& who) {
+        context_.ops.read_protection(module_, who, [r](ystpcs::Result<ProtectionLimits> l) {
             if (!l) return answer_error(r, to_dbus_error(l.error()));
             answer(r, limits_map(l.value()));
         });
@@ -266,14 +281,16 @@ void ModuleObject::ReadSetting(sdbus::Result<sdbus::Variant>&& result, std::stri
     guarded(r, [&] {
         const SettingDef* s = find_setting(std::string_view(name));
         if (s == nullptr) throw invalid_argument("unknown setting '" + name + "' (known: " + names_of() + ")");
-        context_.ops.read_setting(module_, caller(), *s, [r, s](ystpcs::Result<engine::Replies> replies) {
-            if (!replies) return answer_error(r, to_dbus_error(replies.error()));
-            std::map<std::string, double> out;
-            for (const auto& f : replies.value())
-                for (std::size_t i = 0; i < f.def->signals.size(); ++i)
-                    out[(s->read_count > 1 ? std::string(f.def->name) + "." : "") + std::string(f.def->signals[i].name)] =
-                        f.value[i];
-            answer(r, sdbus::Variant(out));
+        read(r, [this, r, s](const engine::Caller& who) {
+            context_.ops.read_setting(module_, who, *s, [r, s](ystpcs::Result<engine::Replies> replies) {
+                if (!replies) return answer_error(r, to_dbus_error(replies.error()));
+                std::map<std::string, double> out;
+                for (const auto& f : replies.value())
+                    for (std::size_t i = 0; i < f.def->signals.size(); ++i)
+                        out[(s->read_count > 1 ? std::string(f.def->name) + "." : "") +
+                            std::string(f.def->signals[i].name)] = f.value[i];
+                answer(r, sdbus::Variant(out));
+            });
         });
     });
 }
@@ -298,8 +315,8 @@ void ModuleObject::SetClock(sdbus::Result<>&& result, uint64_t time) {
 
 void ModuleObject::ReadVersions(sdbus::Result<std::map<std::string, sdbus::Variant>>&& result) {
     auto r = share(std::move(result));
-    guarded(r, [&] {
-        context_.ops.read_versions(module_, caller(), [r](ystpcs::Result<engine::FirmwareVersions> v) {
+    read(r, [this, r](const engine::Caller& who) {
+        context_.ops.read_versions(module_, who, [r](ystpcs::Result<engine::FirmwareVersions> v) {
             if (!v) return answer_error(r, to_dbus_error(v.error()));
             std::map<std::string, sdbus::Variant> out;
             out["arm_hardware"] = sdbus::Variant(version_text(v.value().arm, 0));

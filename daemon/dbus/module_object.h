@@ -70,6 +70,9 @@ private:
 
     // The unique bus name of the caller of the method being handled.
     std::string caller();
+    // Runs the read `go` for the caller (privileged or not), from the loop, later.
+    template <class... T>
+    void read(const SharedResult<T...>& r, std::function<void(const engine::Caller&)> go);
     // Checks the caller may change the module, then runs `go` (from the loop, later).
     template <class... T>
     void control(const SharedResult<T...>& r, const char* action, std::function<void()> go);

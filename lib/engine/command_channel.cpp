@@ -13,7 +13,8 @@ CommandChannel::CommandChannel(runtime::EventLoop& loop, transport::CanTransport
       module_name_(std::move(module_name)),
       timing_(timing),
       counters_(counters),
-      timer_(loop.create_timer([this] { on_timeout(); })) {}
+      timer_(loop.create_timer([this] { on_timeout(); })),
+      ambiguity_timer_(loop.create_timer([this] { resolve_ambiguity(); })) {}
 
 CommandChannel::~CommandChannel() {
     *alive_ = false;
@@ -76,6 +77,8 @@ void CommandChannel::transmit() {
 std::unique_ptr<CommandChannel::Command> CommandChannel::end_active() {
     std::unique_ptr<Command> c = std::move(active_);
     timer_->disarm();
+    ambiguity_timer_->disarm();
+    ambiguous_.reset();
     if (c->ticket != 0) {
         if (transport_.withdraw(c->ticket)) {
             ++counters_.withdrawn;
@@ -109,9 +112,39 @@ bool CommandChannel::consume_stale(const protocol::DecodedFrame& frame) {
     return false;
 }
 
+bool CommandChannel::wants(const protocol::DecodedFrame& frame) const {
+    if (!active_) return false;
+    for (std::size_t i = 0; i < active_->expect.count; ++i)
+        if (!active_->received[i] && protocol::matches(active_->expect.frames[i], frame)) return true;
+    return false;
+}
+
 bool CommandChannel::on_frame(const protocol::DecodedFrame& frame) {
-    // The PCS answers in order: a reply still owed to an ended command comes before ours.
-    if (consume_stale(frame)) return true;
+    // The PCS answers in order: a reply still owed to an ended command comes before ours. But
+    // when that reply was lost, the one taken for it was ours: if ours does not follow
+    // shortly, the one taken for stale was it after all (resolve_ambiguity).
+    if (consume_stale(frame)) {
+        if (wants(frame)) {
+            ambiguous_ = frame;
+            ambiguity_timer_->arm(loop_.now() + std::min<runtime::Duration>(timing_.reply_timeout / 4,
+                                                                            std::chrono::milliseconds(100)));
+        }
+        return true;
+    }
+    return take(frame);
+}
+
+void CommandChannel::resolve_ambiguity() {
+    if (!ambiguous_) return;
+    const protocol::DecodedFrame frame = *ambiguous_;
+    ambiguous_.reset();
+    if (!wants(frame)) return;
+    --counters_.late_replies;
+    spdlog::debug("{}: no second reply came: the one taken for late answered {}", module_name_, active_->what);
+    take(frame);
+}
+
+bool CommandChannel::take(const protocol::DecodedFrame& frame) {
     if (!active_) return false;
     Command& c = *active_;
     bool used = false;
@@ -122,6 +155,10 @@ bool CommandChannel::on_frame(const protocol::DecodedFrame& frame) {
         }
     }
     if (!used) return false;
+    if (ambiguous_ && protocol::matches(protocol::ReplyMatch{ambiguous_->def->pf, std::nullopt}, frame)) {
+        ambiguous_.reset();  // ours came: the one before it was the late one indeed
+        ambiguity_timer_->disarm();
+    }
     ++counters_.replies;
     for (const auto& r : c.received)
         if (!r) return true;

@@ -6,8 +6,11 @@
 // echoes it, by the command's own type byte (0x08, 0x1C). A command that ended without its
 // reply (timeout, abandoned by a stop) may still be answered late: that many replies of its
 // kind are then expected as stale for one reply timeout and consumed without completing
-// anything, so a late "success" of an abandoned start can never confirm the stop sent after
-// it. A frame still waiting in the transport's queue when its command ends is withdrawn:
+// anything, so a late "success" of an abandoned start does not confirm the stop sent after
+// it. The PCS answers in order, so a late reply comes before the next command's own; when the
+// late one was lost instead, the next command's reply is the only one: if no second reply of
+// the kind follows within a short window (100 ms, a quarter of the timeout at most), the one
+// taken for late is given to the outstanding command after all. A frame still waiting in the transport's queue when its command ends is withdrawn:
 // a start reported as failed never reaches the bus afterwards.
 #pragma once
 
@@ -105,6 +108,11 @@ private:
     // Takes the command out, withdraws its queued frame, remembers its replies as stale.
     std::unique_ptr<Command> end_active();
     bool consume_stale(const protocol::DecodedFrame& frame);
+    // The outstanding command still waits for a frame like this one.
+    bool wants(const protocol::DecodedFrame& frame) const;
+    // Gives `frame` to the outstanding command; true when it was one of its replies.
+    bool take(const protocol::DecodedFrame& frame);
+    void resolve_ambiguity();
     void fail_later(Done done, Error error, bool reached_bus);
 
     runtime::EventLoop& loop_;
@@ -115,6 +123,9 @@ private:
     std::unique_ptr<Command> active_;
     std::unique_ptr<runtime::Timer> timer_;
     std::vector<Stale> stale_;
+    // A reply taken for a late one while the outstanding command waits for the same kind.
+    std::optional<protocol::DecodedFrame> ambiguous_;
+    std::unique_ptr<runtime::Timer> ambiguity_timer_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -9,7 +9,8 @@ namespace ystpcs::engine {
 using namespace protocol;
 
 namespace {
-constexpr std::size_t kMaxQueuedOperations = 8;
+constexpr std::size_t kMaxQueuedControl = 8;
+constexpr std::size_t kMaxQueuedReads = 4;
 }
 
 Module::Module(ModuleId id, runtime::EventLoop& loop, transport::CanTransport& transport, const EngineOptions& options,
@@ -23,7 +24,7 @@ Module::Module(ModuleId id, runtime::EventLoop& loop, transport::CanTransport& t
       configured_(configured),
       channel_(loop, transport, "PCS " + id_.key(), CommandTiming{options.reply_timeout, options.retries},
                counters_.commands),
-      queue_(loop, *this, channel_, kMaxQueuedOperations) {
+      queue_(loop, *this, channel_, kMaxQueuedControl, kMaxQueuedReads) {
     latched_ = store_.get(name_).emergency_stop;
     if (latched_)
         spdlog::warn("{}: emergency stop latched before the restart: heartbeat state 3 until faults are cleared", name_);

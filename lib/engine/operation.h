@@ -60,6 +60,8 @@ using Plan = std::vector<Step>;
 struct Operation {
     std::string name;  // in messages: "start", "set mode cccv"
     OperationKind kind = OperationKind::control;
+    bool internal = false;    // the daemon's own (discovery reads): never refused for a full queue
+    bool privileged = false;  // asked by root or the control group: a read waits among operations
     // Made when the operation starts; an error ends it before anything is sent.
     std::function<Result<Plan>(Module&)> plan;
     // Called exactly once, synchronously, when the operation ends: `module` is null when it

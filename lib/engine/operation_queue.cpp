@@ -45,11 +45,13 @@ Step Step::then(std::string what, std::function<void(Module&, const CommandOutco
     return s;
 }
 
-OperationQueue::OperationQueue(runtime::EventLoop& loop, Module& module, CommandChannel& channel, std::size_t max_queued)
+OperationQueue::OperationQueue(runtime::EventLoop& loop, Module& module, CommandChannel& channel, std::size_t max_control,
+                               std::size_t max_reads)
     : loop_(loop),
       module_(module),
       channel_(channel),
-      max_queued_(max_queued),
+      max_control_(max_control),
+      max_reads_(max_reads),
       state_timer_(loop.create_timer([this] {
           if (current_) on_state_timeout(current_->id);
       })) {}
@@ -75,10 +77,18 @@ Result<void> OperationQueue::enqueue(Operation op) {
         preempt(std::move(op), "a stop was requested");
         return {};
     }
-    if (queue_.size() >= max_queued_)
-        return make_error(ErrorKind::busy, "PCS " + module_.name() + " has " + std::to_string(queue_.size()) +
-                                               " operations waiting (at most " + std::to_string(max_queued_) +
-                                               "); " + op.name + " refused, try again when they are done");
+    // Unprivileged reads have their own share of the queue; an operator's operations (and
+    // reads) another one that those reads cannot fill.
+    auto open_read = [](const Operation& q) { return q.kind == OperationKind::read && !q.privileged; };
+    const bool reads = open_read(op);
+    const std::size_t limit = reads ? max_reads_ : max_control_;
+    const auto waiting = static_cast<std::size_t>(std::count_if(
+        queue_.begin(), queue_.end(), [&](const Operation& q) { return open_read(q) == reads && !q.internal; }));
+    if (!op.internal && waiting >= limit)
+        return make_error(ErrorKind::busy, "PCS " + module_.name() + " has " + std::to_string(waiting) + " " +
+                                               (reads ? "reads" : "operations") +
+                                               " waiting (at most " + std::to_string(limit) + "); " + op.name +
+                                               " refused, try again when they are done");
     queue_.push_back(std::move(op));
     schedule_next();
     return {};

@@ -22,13 +22,16 @@ namespace ystpcs::engine {
 
 class OperationQueue {
 public:
-    OperationQueue(runtime::EventLoop& loop, Module& module, CommandChannel& channel, std::size_t max_queued);
+    // At most `max_control` control and `max_reads` read operations wait at once: reads, open
+    // to every local user, can never fill the queue that an operator's start needs.
+    OperationQueue(runtime::EventLoop& loop, Module& module, CommandChannel& channel, std::size_t max_control,
+                   std::size_t max_reads);
     ~OperationQueue();
     OperationQueue(const OperationQueue&) = delete;
     OperationQueue& operator=(const OperationQueue&) = delete;
 
-    // Queues an operation. Refused (busy) when `max_queued` operations wait already; stops
-    // are never refused (use preempt).
+    // Queues an operation. Refused (busy) when as many of its kind wait already; stops and
+    // internal operations are never refused.
     Result<void> enqueue(Operation op);
     // Runs `stop` next, cancelling what it supersedes (see above) with `why`.
     void preempt(Operation stop, const std::string& why);
@@ -64,7 +67,8 @@ private:
     runtime::EventLoop& loop_;
     Module& module_;
     CommandChannel& channel_;
-    std::size_t max_queued_;
+    std::size_t max_control_;
+    std::size_t max_reads_;
     std::deque<Operation> queue_;
     std::unique_ptr<Running> current_;
     std::unique_ptr<runtime::Timer> state_timer_;

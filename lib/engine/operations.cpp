@@ -71,7 +71,7 @@ Result<void> Operations::admit_control(const Module& m, const std::string& what)
     return {};
 }
 
-Result<void> Operations::admit_read(const std::string& caller) { return budget_.take(caller, rack_.loop().now()); }
+Result<void> Operations::admit_read(const Caller& caller) { return budget_.take(caller.id, caller.privileged, rack_.loop().now()); }
 
 // ---- stopping ---------------------------------------------------------------------------
 
@@ -176,44 +176,48 @@ void Operations::forget(const std::string& key, Done done) {
 
 // ---- reads ------------------------------------------------------------------------------
 
-void Operations::read_protection(Module& m, const std::string& caller, DoneWith<ProtectionLimits> done) {
+void Operations::read_protection(Module& m, const Caller& caller, DoneWith<ProtectionLimits> done) {
     if (auto ok = admit_read(caller); !ok) return rack_.loop().post([done, e = ok.error()] { done(e); });
     Operation op;
     op.name = "read protection limits";
     op.kind = OperationKind::read;
+    op.privileged = caller.privileged;
     op.plan = [](Module&) -> Result<Plan> { return steps::read_protection_sets({1, 2, 3}, false); };
     run_with<ProtectionLimits>(m, std::move(op), [](Module& mod, const CommandOutcome&) -> Result<ProtectionLimits> {
         return mod.limits();  // the module stored the readings as they arrived
     }, std::move(done));
 }
 
-void Operations::read_mode(Module& m, const std::string& caller, DoneWith<WorkingMode> done) {
+void Operations::read_mode(Module& m, const Caller& caller, DoneWith<WorkingMode> done) {
     if (auto ok = admit_read(caller); !ok) return rack_.loop().post([done, e = ok.error()] { done(e); });
     Operation op;
     op.name = "read working mode";
     op.kind = OperationKind::read;
+    op.privileged = caller.privileged;
     op.plan = [](Module&) -> Result<Plan> { return Plan{steps::read_working_mode(false)}; };
     run_with<WorkingMode>(m, std::move(op), [](Module&, const CommandOutcome& last) -> Result<WorkingMode> {
         return steps::working_mode_from(last);
     }, std::move(done));
 }
 
-void Operations::read_setting(Module& m, const std::string& caller, const SettingDef& setting, DoneWith<Replies> done) {
+void Operations::read_setting(Module& m, const Caller& caller, const SettingDef& setting, DoneWith<Replies> done) {
     if (auto ok = admit_read(caller); !ok) return rack_.loop().post([done, e = ok.error()] { done(e); });
     Operation op;
     op.name = "read " + std::string(setting.name);
     op.kind = OperationKind::read;
+    op.privileged = caller.privileged;
     op.plan = [&setting](Module&) -> Result<Plan> { return Plan{steps::read_setting(setting, false)}; };
     run_with<Replies>(m, std::move(op), [](Module&, const CommandOutcome& last) -> Result<Replies> {
         return last.replies;
     }, std::move(done));
 }
 
-void Operations::read_versions(Module& m, const std::string& caller, DoneWith<FirmwareVersions> done) {
+void Operations::read_versions(Module& m, const Caller& caller, DoneWith<FirmwareVersions> done) {
     if (auto ok = admit_read(caller); !ok) return rack_.loop().post([done, e = ok.error()] { done(e); });
     Operation op;
     op.name = "read versions";
     op.kind = OperationKind::read;
+    op.privileged = caller.privileged;
     op.plan = [](Module&) -> Result<Plan> { return Plan{steps::read_setting(*find_setting("versions"), false)}; };
     run_with<FirmwareVersions>(m, std::move(op), [](Module& mod, const CommandOutcome&) -> Result<FirmwareVersions> {
         return mod.versions();  // stored by the module as the frames arrived
@@ -224,6 +228,7 @@ void Operations::read_on_discovery(Module& m) {
     Operation op;
     op.name = "discovery reads";
     op.kind = OperationKind::read;
+    op.internal = true;
     // One request at a time: a firmware that serves one request at a time loses none. A
     // failed read is logged and the others still run.
     op.plan = [](Module&) -> Result<Plan> {

@@ -10,7 +10,8 @@
 //  - 0x0F repeats what start_stop_frame.h says, never a stored flag for byte 1;
 //  - every value that reaches the bus is bounded: the field's range, the mode parameter's
 //    range, the module's protection limits (read first when unknown), per phase as in sum;
-//  - reads are rate-limited per caller (ReadBudget); a module queues at most a few operations;
+//  - reads are rate-limited per caller and, for unprivileged callers, in total (ReadBudget);
+//    a module queues at most 8 control operations and, apart from them, 4 reads;
 //  - broadcast (PS = 0) only through broadcast_stop(), never implicitly.
 // Every callback is called exactly once, from the event loop, never from within the call.
 #pragma once
@@ -38,6 +39,13 @@ struct SetModeOptions {
 };
 
 enum class PhasePower { active, reactive };
+
+// Who asks for a read: `id` names the client (a D-Bus unique name) for the rate limit;
+// `privileged` (root, the control group) are not held back by other users' reads.
+struct Caller {
+    std::string id;
+    bool privileged = false;
+};
 
 // The module's clock as its front panel shows it (local civil time).
 struct ClockTime {
@@ -79,11 +87,11 @@ public:
     // Stops serving a discovered module (configured ones are removed from the configuration).
     void forget(const std::string& key, Done done);
 
-    // ---- reads: anyone; `caller` names the client for the rate limit ----
-    void read_mode(Module& m, const std::string& caller, DoneWith<WorkingMode> done);
-    void read_protection(Module& m, const std::string& caller, DoneWith<protocol::ProtectionLimits> done);
-    void read_setting(Module& m, const std::string& caller, const protocol::SettingDef& setting, DoneWith<Replies> done);
-    void read_versions(Module& m, const std::string& caller, DoneWith<FirmwareVersions> done);
+    // ---- reads: anyone, within the caller's read budget ----
+    void read_mode(Module& m, const Caller& caller, DoneWith<WorkingMode> done);
+    void read_protection(Module& m, const Caller& caller, DoneWith<protocol::ProtectionLimits> done);
+    void read_setting(Module& m, const Caller& caller, const protocol::SettingDef& setting, DoneWith<Replies> done);
+    void read_versions(Module& m, const Caller& caller, DoneWith<FirmwareVersions> done);
     // What the bus learns when a module (re)appears, one read after the other: protection
     // limits, versions, working mode.
     void read_on_discovery(Module& m);
@@ -100,7 +108,7 @@ private:
     void run_with(Module& m, Operation op, std::function<Result<T>(Module&, const CommandOutcome&)> value,
                   DoneWith<T> done);
     Result<void> admit_control(const Module& m, const std::string& what) const;
-    Result<void> admit_read(const std::string& caller);
+    Result<void> admit_read(const Caller& caller);
     void fail(Done done, Error e);
     static Operation stop_operation(std::string name);
 

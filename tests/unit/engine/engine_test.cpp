@@ -168,7 +168,7 @@ TEST_CASE("idempotent commands are retried, others time out; a late reply is not
     b.run(2s);
     b.pcs(1).drop_replies(1);
     std::size_t from = b.seen.size();
-    auto r = b.wait<Replies>([&](DoneWith<Replies> d) { b.ops->read_setting(b.module(1), "test", *find_setting("bus_voltage"), d); });
+    auto r = b.wait<Replies>([&](DoneWith<Replies> d) { b.ops->read_setting(b.module(1), Caller{"test"}, *find_setting("bus_voltage"), d); });
     REQUIRE(r.ok());
     CHECK(b.frames_to(1, pf::read_setting, from).size() == 2);
     CHECK(b.module(1).counters().commands.retries == 1);
@@ -176,7 +176,7 @@ TEST_CASE("idempotent commands are retried, others time out; a late reply is not
     b.pcs(1).drop_replies(10);
     from = b.seen.size();
     const auto t0 = b.loop.now();
-    r = b.wait<Replies>([&](DoneWith<Replies> d) { b.ops->read_setting(b.module(1), "test", *find_setting("bus_voltage"), d); });
+    r = b.wait<Replies>([&](DoneWith<Replies> d) { b.ops->read_setting(b.module(1), Caller{"test"}, *find_setting("bus_voltage"), d); });
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().kind == ErrorKind::timeout);
     CHECK(b.frames_to(1, pf::read_setting, from).size() == 3);  // 1 + 2 retries
@@ -219,8 +219,8 @@ TEST_CASE("operations on one module run one at a time, in the order they were as
     b.run(2s);
     std::vector<std::string> order;
     std::size_t from = b.seen.size();
-    b.ops->read_setting(b.module(1), "test", *find_setting("bus_voltage"), [&](Result<Replies> r) { order.push_back(r ? "bus" : "bus!"); });
-    b.ops->read_setting(b.module(1), "test", *find_setting("io"), [&](Result<Replies> r) { order.push_back(r ? "io" : "io!"); });
+    b.ops->read_setting(b.module(1), Caller{"test"}, *find_setting("bus_voltage"), [&](Result<Replies> r) { order.push_back(r ? "bus" : "bus!"); });
+    b.ops->read_setting(b.module(1), Caller{"test"}, *find_setting("io"), [&](Result<Replies> r) { order.push_back(r ? "io" : "io!"); });
     b.ops->set_mode(b.module(1), *find_mode("cc"), {-10}, {}, [&](Result<void> r) { order.push_back(r ? "mode" : "mode!"); });
     b.ops->set_mode(b.module(1), *find_mode("cc"), {-12}, {}, [&](Result<void> r) { order.push_back(r ? "mode2" : "mode2!"); });
     b.loop.run_until([&] { return order.size() == 4; }, 10s);
@@ -392,7 +392,7 @@ TEST_CASE("special settings, clock, versions, per-phase power") {
     REQUIRE(b.wait_void([&](Done d) {
                  b.ops->write_setting(b.module(1), *find_setting("bus_voltage"), {{"bus_voltage_v", 720.0}, {"reactive_power_kvar", 5.0}}, d);
              }).ok());
-    const auto read = b.wait<Replies>([&](DoneWith<Replies> d) { b.ops->read_setting(b.module(1), "test", *find_setting("bus_voltage"), d); });
+    const auto read = b.wait<Replies>([&](DoneWith<Replies> d) { b.ops->read_setting(b.module(1), Caller{"test"}, *find_setting("bus_voltage"), d); });
     REQUIRE(read.ok());
     CHECK(read.value().front().value[0] == doctest::Approx(720));
     const auto ro = b.wait_void([&](Done d) { b.ops->write_setting(b.module(1), *find_setting("versions"), {}, d); });
@@ -402,7 +402,7 @@ TEST_CASE("special settings, clock, versions, per-phase power") {
     });
     CHECK(missing.error().message.find("is missing") != std::string::npos);
     CHECK(b.wait_void([&](Done d) { b.ops->set_clock(b.module(1), ClockTime{2026, 11, 25, 12, 30, 0}, d); }).ok());
-    const auto v = b.wait<FirmwareVersions>([&](DoneWith<FirmwareVersions> d) { b.ops->read_versions(b.module(1), "test", d); });
+    const auto v = b.wait<FirmwareVersions>([&](DoneWith<FirmwareVersions> d) { b.ops->read_versions(b.module(1), Caller{"test"}, d); });
     REQUIRE(v.ok());
     CHECK(v.value().dsp.has_value());
     CHECK(b.wait_void([&](Done d) { b.ops->set_phase_power(b.module(1), PhasePower::active, {10, 10, 10}, d); }).ok());

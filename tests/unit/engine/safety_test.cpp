@@ -138,7 +138,7 @@ TEST_CASE("finding 2: a stop pre-empts the running operation and cancels the con
         b.ops->set_mode(b.module(1), *find_mode("cv"), {700}, SetModeOptions{true, true}, d);
     });
     auto queued_start = b.launch([&](Done d) { b.ops->start(b.module(1), d); });
-    auto read = b.launch<ProtectionLimits>([&](DoneWith<ProtectionLimits> d) { b.ops->read_protection(b.module(1), "test", d); });
+    auto read = b.launch<ProtectionLimits>([&](DoneWith<ProtectionLimits> d) { b.ops->read_protection(b.module(1), Caller{"test"}, d); });
     b.run(7ms);  // the change has begun: its stop is out, not yet answered
     auto stop = b.launch([&](Done d) { b.ops->stop(b.module(1), d); });
     REQUIRE(b.loop.run_until([&] { return stop->has_value() && change->has_value() && queued_start->has_value() && read->has_value(); }, 20s));
@@ -307,7 +307,7 @@ TEST_CASE("finding 6: reads are rate-limited per caller; a module queues a bound
     const std::size_t from = b.mark();
     std::vector<std::shared_ptr<std::optional<Result<ProtectionLimits>>>> reads;
     for (int i = 0; i < 1000; ++i)
-        reads.push_back(b.launch<ProtectionLimits>([&](DoneWith<ProtectionLimits> d) { b.ops->read_protection(b.module(1), ":1.42", d); }));
+        reads.push_back(b.launch<ProtectionLimits>([&](DoneWith<ProtectionLimits> d) { b.ops->read_protection(b.module(1), Caller{":1.42"}, d); }));
     REQUIRE(b.loop.run_until([&] {
         for (const auto& r : reads) if (!r->has_value()) return false;
         return true;
@@ -324,7 +324,7 @@ TEST_CASE("finding 6: reads are rate-limited per caller; a module queues a bound
     const auto hb = b.frames_to(1, pf::heartbeat, from);
     for (std::size_t i = 1; i < hb.size(); ++i) CHECK((hb[i].at - hb[i - 1].at) == 200ms);
     // Another caller still has its own budget.
-    CHECK(b.wait<ProtectionLimits>([&](DoneWith<ProtectionLimits> d) { b.ops->read_protection(b.module(1), ":1.43", d); }).ok());
+    CHECK(b.wait<ProtectionLimits>([&](DoneWith<ProtectionLimits> d) { b.ops->read_protection(b.module(1), Caller{":1.43"}, d); }).ok());
 }
 
 // ---- finding 7: a command that timed out while waiting to be sent is never sent ---------------
@@ -420,7 +420,7 @@ TEST_CASE("finding 12: a PCS that answers the mode read with 0x36 only: the mode
     b.send_as_pcs(7, pf::state_fault, {13, 0});
     b.run(10ms);
     REQUIRE(b.rack->find("sim", 7) != nullptr);
-    auto read = b.launch<WorkingMode>([&](DoneWith<WorkingMode> d) { b.ops->read_mode(b.module(7), "test", d); });
+    auto read = b.launch<WorkingMode>([&](DoneWith<WorkingMode> d) { b.ops->read_mode(b.module(7), Caller{"test"}, d); });
     b.run(10ms);
     b.send_as_pcs(7, pf::mode_reading, {0x29});
     REQUIRE(b.loop.run_until([&] { return read->has_value(); }, 10s));
@@ -489,5 +489,51 @@ TEST_CASE("finding 12: a Start during the self-check after power-on waits for th
     REQUIRE_MESSAGE(r.ok(), r.error().message);
     const auto starts = b.frames_to(1, pf::start_stop, from);
     REQUIRE(starts.size() == 1);
+    CHECK(b.running(1));
+}
+
+TEST_CASE("finding 12: when the late reply was lost, the next command's only reply is not swallowed") {
+    Bench b({}, false);
+    b.send_as_pcs(7, pf::state_fault, {13, 0});
+    b.run(10ms);
+    auto start = b.launch([&](Done d) { b.ops->start(b.module(7), d); });
+    REQUIRE(b.loop.run_until([&] { return start->has_value(); }, 5s));  // no answer: timeout
+    REQUIRE_FALSE((*start)->ok());
+    auto stop = b.launch([&](Done d) { b.ops->stop(b.module(7), d); });
+    b.run(10ms);
+    b.send_as_pcs(7, pf::start_stop_result, {1});  // the stop's, the start's being lost
+    b.send_as_pcs(7, pf::state_fault, {5, 0});
+    const auto t0 = b.loop.now();
+    REQUIRE(b.loop.run_until([&] { return stop->has_value(); }, 5s));
+    REQUIRE_MESSAGE((*stop)->ok(), (*stop)->error().message);
+    CHECK(b.loop.now() - t0 <= 200ms);  // the short window, not the reply timeout
+    CHECK(b.module(7).counters().commands.late_replies == 0);
+    // Nothing owed is left behind: the next 0x0F gets its own answer at once.
+    auto clear = b.launch([&](Done d) { b.ops->clear_faults(b.module(7), d); });
+    b.run(10ms);
+    b.send_as_pcs(7, pf::start_stop_result, {1});
+    REQUIRE(b.loop.run_until([&] { return clear->has_value(); }, 5s));
+    CHECK((*clear)->ok());
+}
+
+TEST_CASE("finding 6: other users' reads lock out neither root's reads nor an operator's start") {
+    Bench b({1});
+    b.run(2s);
+    b.set_cc(1, -20);
+    std::vector<std::shared_ptr<std::optional<Result<ProtectionLimits>>>> reads;
+    for (int i = 0; i < 400; ++i)  // many connections, each a new caller with its own burst
+        reads.push_back(b.launch<ProtectionLimits>([&](DoneWith<ProtectionLimits> d) {
+            b.ops->read_protection(b.module(1), Caller{":1." + std::to_string(100 + i)}, d);
+        }));
+    // The shared budget of unprivileged callers is spent and their reads queue is full ...
+    auto theirs = b.launch<ProtectionLimits>([&](DoneWith<ProtectionLimits> d) { b.ops->read_protection(b.module(1), Caller{":1.999"}, d); });
+    // ... but root reads, and an operator's start is queued behind no more than 4 reads.
+    auto root = b.launch<ProtectionLimits>([&](DoneWith<ProtectionLimits> d) { b.ops->read_protection(b.module(1), Caller{":1.1", true}, d); });
+    auto start = b.launch([&](Done d) { b.ops->start(b.module(1), d); });
+    REQUIRE(b.loop.run_until([&] { return theirs->has_value() && root->has_value() && start->has_value(); }, 30s));
+    REQUIRE_FALSE((*theirs)->ok());
+    CHECK((*theirs)->error().kind == ErrorKind::busy);
+    CHECK((*root)->ok());
+    CHECK((*start)->ok());
     CHECK(b.running(1));
 }
