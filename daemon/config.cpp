@@ -12,6 +12,7 @@
 
 #include "protocol/can_id.h"
 #include "protocol/ratings.h"
+#include "sim/pcs_model.h"
 
 namespace ystpcs::daemon {
 
@@ -85,6 +86,12 @@ public:
         return {};
     }
 
+    Result<void> software_version(const std::string& key, protocol::FirmwareVersion& out) const {
+        if (!at(key).is_string() || !sim::parse_software_version(at(key).get<std::string>(), out))
+            return bad(path(key), "must be an ARM software version \"V.B.D\" (each 0-255), e.g. \"2.1.38\"");
+        return {};
+    }
+
     static std::string fmt(double v) {
         std::ostringstream o;
         o << v;
@@ -140,7 +147,8 @@ Result<Config> parse_config(const std::string& json_text, Config c) {
     if (r.has("simulation")) {
         if (!r.at("simulation").is_object()) return bad("simulation", "must be an object");
         const Reader s(r.at("simulation"), "simulation");
-        TRY(s.only({"model", "battery_voltage_v", "capacity_ah", "internal_resistance_ohm", "soc", "seed", "control_socket"}));
+        TRY(s.only({"model", "battery_voltage_v", "capacity_ah", "internal_resistance_ohm", "soc", "seed", "control_socket",
+                    "arm_version", "arm_version_by_address"}));
         TRY(s.string("control_socket", c.simulation.control_socket));
         if (!c.simulation.control_socket.empty() && c.simulation.control_socket[0] != '/')
             return bad("simulation.control_socket", "must be an absolute path");
@@ -155,6 +163,26 @@ Result<Config> parse_config(const std::string& json_text, Config c) {
         if (s.has("seed")) {
             TRY(s.integer("seed", seed, 0, std::numeric_limits<long long>::max()));
             c.simulation.seed = static_cast<std::uint64_t>(seed);
+        }
+        if (s.has("arm_version")) {
+            protocol::FirmwareVersion v = sim::FirmwareVersion{}.arm;  // the simulated hardware, other software
+            TRY(s.software_version("arm_version", v));
+            c.simulation.arm_version = v;
+        }
+        if (s.has("arm_version_by_address")) {
+            const auto& by = s.at("arm_version_by_address");
+            if (!by.is_object()) return bad("simulation.arm_version_by_address", "must be an object {\"1\": \"2.1.38\", ...}");
+            c.simulation.arm_version_by_address.clear();
+            const Reader a(by, "simulation.arm_version_by_address");
+            for (const auto& [key, value] : by.items()) {
+                char* end = nullptr;
+                const long address = std::strtol(key.c_str(), &end, 10);
+                if (key.empty() || *end != '\0' || address < 1 || address > 254)
+                    return bad(a.path(key), "must be a simulated module's address 1-254");
+                protocol::FirmwareVersion v = sim::FirmwareVersion{}.arm;  // the simulated hardware, other software
+                TRY(a.software_version(key, v));
+                c.simulation.arm_version_by_address[static_cast<std::uint8_t>(address)] = v;
+            }
         }
     }
     if (r.has("modules")) {

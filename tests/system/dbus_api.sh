@@ -44,7 +44,7 @@ expect_exit 0 pcsctl --json faults 17
 [ "$(json_get "$OUT" "j['meaning']")" = "power above the boundary" ] || fail "faults --json: $OUT"
 expect_exit 0 pcsctl list-interfaces
 expect_exit 0 pcsctl version
-assert_contains "$OUT" "software 2.1.38"
+assert_contains "$OUT" "software 2.1.39"
 expect_exit 2 pcsctl bogus
 expect_exit 2 pcsctl set cc 10A                 # two modules: which one?
 assert_contains "$OUT" "choose one with -m"

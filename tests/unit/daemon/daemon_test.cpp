@@ -69,6 +69,25 @@ TEST_CASE("unknown keys and bad values are refused, naming the key") {
     CHECK(error_of("{").find("not valid JSON") != std::string::npos);
 }
 
+TEST_CASE("simulated firmware: an ARM software version for all and by address") {
+    const auto r = parse_config(R"({"simulation": {"arm_version": "2.1.40", "arm_version_by_address": {"1": "2.1.38", "3": "1.9.0"}}})");
+    REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+    const auto& s = r.value().simulation;
+    CHECK(s.arm_version_of(1) == protocol::FirmwareVersion{1, 0, 0, 2, 1, 38});
+    CHECK(s.arm_version_of(2) == protocol::FirmwareVersion{1, 0, 0, 2, 1, 40});
+    CHECK(s.arm_version_of(3) == protocol::FirmwareVersion{1, 0, 0, 1, 9, 0});
+    CHECK_FALSE(parse_config("{}").value().simulation.arm_version_of(1).has_value());  // the simulator's default
+    CHECK(error_of(R"({"simulation": {"arm_version": "2.1"}})").find("'simulation.arm_version': must be an ARM software version") !=
+          std::string::npos);
+    CHECK(error_of(R"({"simulation": {"arm_version": 2}})").find("'simulation.arm_version'") != std::string::npos);
+    CHECK(error_of(R"({"simulation": {"arm_version_by_address": {"0": "2.1.38"}}})")
+              .find("'simulation.arm_version_by_address.0': must be a simulated module's address") != std::string::npos);
+    CHECK(error_of(R"({"simulation": {"arm_version_by_address": {"2": "2.1.x"}}})")
+              .find("'simulation.arm_version_by_address.2'") != std::string::npos);
+    CHECK(error_of(R"({"simulation": {"arm_version_by_address": ["2.1.38"]}})")
+              .find("'simulation.arm_version_by_address': must be an object") != std::string::npos);
+}
+
 TEST_CASE("the command line wins over the file") {
     Config c = parse_config(R"({"interfaces": ["can0"], "simulate": 1, "log_level": "warn"})").value();
     Overrides o;
