@@ -25,11 +25,12 @@ std::optional<ExternalDataSource> parse_external_data_source(std::string_view na
 
 namespace {
 
-std::string seconds_text(runtime::Duration d) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%g s", runtime::seconds(d));
+std::string seconds_text(double s) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%g s", s);
     return buf;
 }
+std::string seconds_text(runtime::Duration d) { return seconds_text(runtime::seconds(d)); }
 
 bool fresh(const std::optional<TimedValues>& v, runtime::Duration max_age, runtime::Instant now) {
     return v && now - v->at <= max_age;
@@ -37,13 +38,20 @@ bool fresh(const std::optional<TimedValues>& v, runtime::Duration max_age, runti
 
 }  // namespace
 
+Result<runtime::Duration> external_data_age(double seconds) {
+    // Checked as a double: a huge one does not fit a duration.
+    if (!(seconds >= runtime::seconds(kMinExternalDataAge) && seconds <= runtime::seconds(kMaxExternalDataAge))) {
+        return make_error(ErrorKind::out_of_range, "max_age_s = " + seconds_text(seconds) + " is outside the allowed range " +
+                                                       seconds_text(kMinExternalDataAge) + " … " +
+                                                       seconds_text(kMaxExternalDataAge));
+    }
+    return std::chrono::duration_cast<runtime::Duration>(std::chrono::duration<double>(seconds));
+}
+
 Result<void> check_policy(const ExternalDataPolicy& p) {
     if (p.fallback == ExternalDataSource::client)
         return make_error(ErrorKind::invalid_argument, "fallback must be \"zero\" or \"mirror\", not \"client\"");
-    if (p.max_age < kMinExternalDataAge || p.max_age > kMaxExternalDataAge)
-        return make_error(ErrorKind::out_of_range, "max_age_s = " + seconds_text(p.max_age) +
-                                                       " is outside the allowed range " + seconds_text(kMinExternalDataAge) +
-                                                       " … " + seconds_text(kMaxExternalDataAge));
+    if (auto age = external_data_age(runtime::seconds(p.max_age)); !age) return age.error();
     return {};
 }
 

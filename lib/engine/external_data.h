@@ -46,6 +46,8 @@ inline constexpr runtime::Duration kMinExternalDataAge = std::chrono::millisecon
 inline constexpr runtime::Duration kMaxExternalDataAge = std::chrono::seconds(60);
 // A fallback of "client" and an age outside the bounds are refused, naming the field.
 Result<void> check_policy(const ExternalDataPolicy& policy);
+// max_age_s from a client: inside the bounds (OutOfRange naming the value otherwise).
+Result<runtime::Duration> external_data_age(double seconds);
 
 struct TimedValues {
     protocol::ExternalDeviceData values;

@@ -69,6 +69,37 @@ TEST_CASE("unknown keys and bad values are refused, naming the key") {
     CHECK(error_of("{").find("not valid JSON") != std::string::npos);
 }
 
+TEST_CASE("external_data: a default for every module, and per module over it") {
+    using engine::ExternalDataPolicy;
+    using S = engine::ExternalDataSource;
+    const auto r = parse_config(R"({
+        "external_data": {"source": "client", "max_age_s": 5},
+        "modules": [{"interface": "can0", "address": 250, "external_data": {"source": "mirror"}},
+                    {"interface": "can0", "address": 251, "external_data": {"fallback": "mirror", "max_age_s": 1}},
+                    {"interface": "can0", "address": 252}]
+    })");
+    REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
+    const auto& e = r.value().engine;
+    CHECK(e.external_data == ExternalDataPolicy{S::client, S::zero, std::chrono::seconds(5)});
+    CHECK(e.external_data_for("can0/250") == ExternalDataPolicy{S::mirror, S::zero, std::chrono::seconds(5)});
+    CHECK(e.external_data_for("can0/251") == ExternalDataPolicy{S::client, S::mirror, std::chrono::seconds(1)});
+    CHECK(e.external_data_for("can0/252") == e.external_data);
+    CHECK(e.external_data_for("can1/7") == e.external_data);  // discovered modules too
+    const Config defaults = parse_config("{}").value();
+    CHECK(defaults.engine.external_data == ExternalDataPolicy{S::zero, S::zero, std::chrono::seconds(2)});
+    CHECK(error_of(R"({"external_data": {"source": "bms"}})")
+              .find("'external_data.source': must be one of \"client\", \"mirror\", \"zero\", not \"bms\"") !=
+          std::string::npos);
+    CHECK(error_of(R"({"external_data": {"fallback": "client"}})").find("'external_data.fallback'") != std::string::npos);
+    CHECK(error_of(R"({"external_data": {"max_age_s": 0.2}})")
+              .find("'external_data.max_age_s': must be between 0.5 and 60, not 0.2") != std::string::npos);
+    CHECK(error_of(R"({"external_data": {"voltage_v": 1}})").find("'external_data.voltage_v': unknown key") !=
+          std::string::npos);
+    CHECK(error_of(R"({"external_data": "mirror"})").find("'external_data': must be an object") != std::string::npos);
+    CHECK(error_of(R"({"modules": [{"interface": "can0", "address": 9, "external_data": {"source": "x"}}]})")
+              .find("'modules[0].external_data.source'") != std::string::npos);
+}
+
 TEST_CASE("simulated firmware: an ARM software version for all and by address") {
     const auto r = parse_config(R"({"simulation": {"arm_version": "2.1.40", "arm_version_by_address": {"1": "2.1.38", "3": "1.9.0"}}})");
     REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
