@@ -1,9 +1,15 @@
 // ystpcsd's pure parts: configuration parsing (unknown keys and bad values named), the
-// authorization rule, module object paths.
+// authorization rule, module object paths; systemd's status text and the state dump of a rack
+// in fake time.
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+
+#include "../engine/bench.h"
 #include "daemon/config.h"
 #include "daemon/dbus/authorizer.h"
+#include "daemon/state_dump.h"
+#include "daemon/systemd_status.h"
 #include "dbus/names.h"
 
 using namespace ystpcs;
@@ -100,6 +106,15 @@ TEST_CASE("external_data: a default for every module, and per module over it") {
               .find("'modules[0].external_data.source'") != std::string::npos);
 }
 
+TEST_CASE("the shipped configuration file parses") {
+    const char* root = std::getenv("YSTPCS_SOURCE_ROOT");
+    REQUIRE_MESSAGE(root != nullptr, "YSTPCS_SOURCE_ROOT is not set (run through meson test)");
+    const auto c = load_config(std::string(root) + "/systemd/ystpcsd.json");
+    REQUIRE_MESSAGE(c.ok(), (c.ok() ? "" : c.error().message));
+    CHECK(c.value().interfaces == std::vector<std::string>{"can0"});
+    CHECK(c.value().engine.external_data.source == engine::ExternalDataSource::zero);
+}
+
 TEST_CASE("simulated firmware: an ARM software version for all and by address") {
     const auto r = parse_config(R"({"simulation": {"arm_version": "2.1.40", "arm_version_by_address": {"1": "2.1.38", "3": "1.9.0"}}})");
     REQUIRE_MESSAGE(r.ok(), (r.ok() ? "" : r.error().message));
@@ -159,4 +174,23 @@ TEST_CASE("module object paths escape interface names as sd-bus does, and parse 
     CHECK_FALSE(ystpcs::dbus::parse_module_path("/org/ystpcs/pcs1/can0/255").has_value());
     CHECK_FALSE(ystpcs::dbus::parse_module_path("/org/ystpcs/pcs1/can_zz/1").has_value());
     CHECK_FALSE(ystpcs::dbus::parse_module_path("/org/other/can0/1").has_value());
+}
+
+TEST_CASE("a module whose heartbeat draws a warning shows in systemd's STATUS and the state dump") {
+    engine::testing::Bench b({1, 2}, true, [](sim::PcsConfig& c) {
+        if (c.address == 1) REQUIRE(sim::parse_software_version("2.1.38", c.firmware.arm));
+    });
+    SystemdStatus status(*b.rack);
+    b.run(std::chrono::seconds(2));  // versions read at discovery; zeros to both
+    CHECK(status.text().find("HEARTBEAT WARNING on 1 module (external-device data: pcsctl status)") != std::string::npos);
+    const auto dump = rack_json(*b.rack, b.loop.now());
+    const auto& m1 = dump["modules"][0];
+    REQUIRE(m1["module"] == "sim/1");
+    CHECK(m1["external_data"]["source"] == "zero");
+    CHECK(m1["external_data"]["sent"]["origin"] == "zero");
+    CHECK(m1["external_data"]["warnings"].size() == 1);
+    CHECK(dump["modules"][1]["external_data"]["warnings"].empty());
+    REQUIRE(b.module(1).set_external_data_policy({engine::ExternalDataSource::mirror}).ok());
+    b.run(std::chrono::milliseconds(400));
+    CHECK(status.text().find("HEARTBEAT WARNING") == std::string::npos);
 }
