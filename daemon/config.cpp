@@ -12,6 +12,7 @@
 
 #include "protocol/can_id.h"
 #include "protocol/ratings.h"
+#include "sim/pcs_model.h"
 
 namespace ystpcs::daemon {
 
@@ -85,6 +86,32 @@ public:
         return {};
     }
 
+    Result<void> software_version(const std::string& key, protocol::FirmwareVersion& out) const {
+        if (!at(key).is_string() || !sim::parse_software_version(at(key).get<std::string>(), out))
+            return bad(path(key), "must be an ARM software version \"V.B.D\" (each 0-255), e.g. \"2.1.38\"");
+        return {};
+    }
+
+    // {"source": ..., "fallback": ..., "max_age_s": ...} over `out`: keys left out keep its values.
+    Result<void> external_data(const std::string& key, engine::ExternalDataPolicy& out) const {
+        if (!has(key)) return {};
+        if (!at(key).is_object())
+            return bad(path(key), "must be an object {\"source\": \"zero\"|\"mirror\"|\"client\", \"fallback\": "
+                                  "\"zero\"|\"mirror\", \"max_age_s\": seconds}");
+        const Reader e(at(key), path(key));
+        if (auto r = e.only({"source", "fallback", "max_age_s"}); !r) return r;
+        std::string source(engine::to_string(out.source)), fallback(engine::to_string(out.fallback));
+        if (auto r = e.string("source", source, {"zero", "mirror", "client"}); !r) return r;
+        if (auto r = e.string("fallback", fallback, {"zero", "mirror"}); !r) return r;
+        if (auto r = e.seconds("max_age_s", out.max_age, runtime::seconds(engine::kMinExternalDataAge),
+                               runtime::seconds(engine::kMaxExternalDataAge));
+            !r)
+            return r;
+        out.source = *engine::parse_external_data_source(source);
+        out.fallback = *engine::parse_external_data_source(fallback);
+        return {};
+    }
+
     static std::string fmt(double v) {
         std::ostringstream o;
         o << v;
@@ -121,7 +148,9 @@ Result<Config> parse_config(const std::string& json_text, Config c) {
     const Reader r(doc);
     TRY(r.only({"interfaces", "simulate", "simulation", "modules", "discovery", "kernel_filters", "heartbeat_period_s",
                 "link_timeout_s", "reply_timeout_s", "retries", "stop_wait_s", "on_shutdown", "state_directory",
-                "log_level", "bus", "bus_address", "control_group", "properties_interval_s"}));
+                "log_level", "bus", "bus_address", "control_group", "properties_interval_s", "external_data"}));
+    // Before the modules: theirs are given over it.
+    TRY(r.external_data("external_data", c.engine.external_data));
 
     if (r.has("interfaces")) {
         if (!r.at("interfaces").is_array()) return bad("interfaces", "must be a list of interface names");
@@ -140,7 +169,8 @@ Result<Config> parse_config(const std::string& json_text, Config c) {
     if (r.has("simulation")) {
         if (!r.at("simulation").is_object()) return bad("simulation", "must be an object");
         const Reader s(r.at("simulation"), "simulation");
-        TRY(s.only({"model", "battery_voltage_v", "capacity_ah", "internal_resistance_ohm", "soc", "seed", "control_socket"}));
+        TRY(s.only({"model", "battery_voltage_v", "capacity_ah", "internal_resistance_ohm", "soc", "seed", "control_socket",
+                    "arm_version", "arm_version_by_address"}));
         TRY(s.string("control_socket", c.simulation.control_socket));
         if (!c.simulation.control_socket.empty() && c.simulation.control_socket[0] != '/')
             return bad("simulation.control_socket", "must be an absolute path");
@@ -156,15 +186,36 @@ Result<Config> parse_config(const std::string& json_text, Config c) {
             TRY(s.integer("seed", seed, 0, std::numeric_limits<long long>::max()));
             c.simulation.seed = static_cast<std::uint64_t>(seed);
         }
+        if (s.has("arm_version")) {
+            protocol::FirmwareVersion v = sim::FirmwareVersion{}.arm;  // the simulated hardware, other software
+            TRY(s.software_version("arm_version", v));
+            c.simulation.arm_version = v;
+        }
+        if (s.has("arm_version_by_address")) {
+            const auto& by = s.at("arm_version_by_address");
+            if (!by.is_object()) return bad("simulation.arm_version_by_address", "must be an object {\"1\": \"2.1.38\", ...}");
+            c.simulation.arm_version_by_address.clear();
+            const Reader a(by, "simulation.arm_version_by_address");
+            for (const auto& [key, value] : by.items()) {
+                char* end = nullptr;
+                const long address = std::strtol(key.c_str(), &end, 10);
+                if (key.empty() || *end != '\0' || address < 1 || address > 254)
+                    return bad(a.path(key), "must be a simulated module's address 1-254");
+                protocol::FirmwareVersion v = sim::FirmwareVersion{}.arm;  // the simulated hardware, other software
+                TRY(a.software_version(key, v));
+                c.simulation.arm_version_by_address[static_cast<std::uint8_t>(address)] = v;
+            }
+        }
     }
     if (r.has("modules")) {
         if (!r.at("modules").is_array()) return bad("modules", "must be a list of {\"interface\": ..., \"address\": ...}");
         c.modules.clear();
+        c.engine.external_data_by_module.clear();
         for (std::size_t i = 0; i < r.at("modules").size(); ++i) {
             const std::string key = "modules[" + std::to_string(i) + "]";
             if (!r.at("modules")[i].is_object()) return bad(key, "must be {\"interface\": \"can0\", \"address\": 250}");
             const Reader m(r.at("modules")[i], key);
-            TRY(m.only({"interface", "address"}));
+            TRY(m.only({"interface", "address", "external_data"}));
             if (!m.has("interface") || !m.has("address")) return bad(key, "needs both \"interface\" and \"address\"");
             ConfiguredModule mod;
             TRY(m.string("interface", mod.interface));
@@ -178,6 +229,11 @@ Result<Config> parse_config(const std::string& json_text, Config c) {
             for (const auto& other : c.modules)
                 if (other.interface == mod.interface && other.address == mod.address)
                     return bad(key, "module " + mod.interface + "/" + std::to_string(address) + " is listed twice");
+            if (m.has("external_data")) {
+                engine::ExternalDataPolicy own = c.engine.external_data;
+                TRY(m.external_data("external_data", own));
+                c.engine.external_data_by_module[mod.interface + "/" + std::to_string(address)] = own;
+            }
             c.modules.push_back(mod);
         }
     }

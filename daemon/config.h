@@ -3,11 +3,13 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "engine/engine_options.h"
+#include "protocol/firmware_version.h"
 #include "protocol/result.h"
 
 namespace ystpcs::daemon {
@@ -27,6 +29,14 @@ struct SimulationConfig {
     double soc = 0.5;
     std::optional<std::uint64_t> seed;  // none: noise from a random seed
     std::string control_socket;         // pcs-sim's control channel for the simulated modules (empty: none)
+    // The ARM software the simulated modules play (2.1.38 and older refuse zero heartbeats):
+    // for all, and by address; unset: the simulator's default.
+    std::optional<protocol::FirmwareVersion> arm_version;
+    std::map<std::uint8_t, protocol::FirmwareVersion> arm_version_by_address;
+    std::optional<protocol::FirmwareVersion> arm_version_of(std::uint8_t address) const {
+        const auto it = arm_version_by_address.find(address);
+        return it != arm_version_by_address.end() ? std::optional(it->second) : arm_version;
+    }
 };
 
 struct Config {

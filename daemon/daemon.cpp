@@ -108,6 +108,10 @@ Result<void> Daemon::start() {
             pcs.plant.battery.internal_resistance_ohm = config_.simulation.internal_resistance_ohm;
             pcs.plant.battery.initial_soc = config_.simulation.soc;
             pcs.plant.seed = config_.simulation.seed ? *config_.simulation.seed + a : random();
+            if (const auto arm = config_.simulation.arm_version_of(pcs.address)) pcs.firmware.arm = *arm;
+            if (!protocol::accepts_zero_dc(pcs.firmware.arm))
+                spdlog::info("simulated module {} plays ARM software {}, which refuses heartbeats with zero DC values",
+                             a, protocol::software_text(pcs.firmware.arm));
             simulated_->add(pcs);
             rack_->add_module(*sim_endpoint_, pcs.address, true);
         }

@@ -34,6 +34,17 @@ json module_json(const engine::Module& m, runtime::Instant now) {
     const auto cmd = m.commanded();
     j["commanded"] = {{"start", optional_bool(cmd.start)}, {"self_start", optional_bool(cmd.self_start)}};
     j["heartbeat_state"] = static_cast<int>(m.health());
+    const auto& ext = m.external_data();
+    json sent = nullptr;
+    if (ext.sent_any())
+        sent = {{"dc_voltage_v", ext.sent().values.dc_voltage_v},
+                {"dc_current_a", ext.sent().values.dc_current_a},
+                {"origin", std::string(engine::to_string(ext.sent().origin))}};
+    j["external_data"] = {{"source", std::string(engine::to_string(ext.policy().source))},
+                          {"fallback", std::string(engine::to_string(ext.policy().fallback))},
+                          {"max_age_s", runtime::seconds(ext.policy().max_age)},
+                          {"sent", sent},
+                          {"warnings", ext.warnings()}};
     j["counters"] = engine::named_counters(m.counters());
     json values = json::object();
     for (std::size_t i = 0; i < engine::value_slots().size(); ++i) {

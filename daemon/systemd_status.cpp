@@ -18,6 +18,11 @@ std::string SystemdStatus::text() const {
     std::string out = std::to_string(up) + (up == 1 ? " module" : " modules") + " communicating, " +
                       std::to_string(lost) + " lost";
     if (silent > 0) out += ", " + std::to_string(silent) + " never heard";
+    int warned = 0;
+    for (const auto* m : rack_.modules()) warned += m->external_data().warnings().empty() ? 0 : 1;
+    if (warned > 0)
+        out += "; HEARTBEAT WARNING on " + std::to_string(warned) + (warned == 1 ? " module" : " modules") +
+               " (external-device data: pcsctl status)";
     std::string ifaces;
     for (const auto* t : rack_.transports())
         ifaces += (ifaces.empty() ? "" : ", ") + t->name() + " " + std::string(transport::to_string(t->state()));

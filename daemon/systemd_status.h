@@ -12,14 +12,15 @@ class SystemdStatus final : public engine::RackObserver {
 public:
     explicit SystemdStatus(engine::Rack& rack);
     ~SystemdStatus() override;
-    // "2 modules communicating, 0 lost; vcan0 up", and a failed state-file write when there is one
+    // "2 modules communicating, 0 lost; vcan0 up", modules whose heartbeat draws a warning
+    // (external-device data), and a failed state-file write when there is one
     std::string text() const;
     void publish();
 
     void module_added(engine::Module&) override { publish(); }
     void module_removed(engine::Module&) override { publish(); }
     void module_changed(engine::Module&, const engine::ModuleChange& change) override {
-        if (change.link || change.commanded) publish();
+        if (change.link || change.commanded || change.external_data) publish();
     }
     void interface_changed(transport::CanTransport&) override { publish(); }
 

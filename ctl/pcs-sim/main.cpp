@@ -40,6 +40,8 @@ constexpr const char* kUsage =
     "      --soc FRACTION         initial state of charge 0-1 (default 0.5)\n"
     "      --seed N               deterministic measurement noise from seed N\n"
     "      --no-noise             exact measurements\n"
+    "      --arm-version V.B.D    ARM software version every module reports (default 2.1.39); 2.1.38\n"
+    "                             or older refuses heartbeats with zero DC voltage and current\n"
     "  -c, --control PATH         control socket (commands below, one per line)\n"
     "      --stdin                read control commands from standard input\n"
     "      --command CMD          with --control: send one command to a running pcs-sim, print the reply\n"
@@ -69,15 +71,17 @@ int main(int argc, char** argv) {
     std::string model = "PMA120";
     sim::PlantConfig plant;
     std::optional<std::uint64_t> seed;
+    sim::FirmwareVersion firmware;
     bool noise = true, use_stdin = false;
 
-    enum { opt_battery = 1000, opt_capacity, opt_resistance, opt_soc, opt_seed, opt_no_noise, opt_stdin, opt_command, opt_log };
+    enum { opt_battery = 1000, opt_capacity, opt_resistance, opt_soc, opt_seed, opt_no_noise, opt_stdin, opt_command, opt_log, opt_arm };
     static const option long_options[] = {
         {"interface", required_argument, nullptr, 'i'},  {"address", required_argument, nullptr, 'a'},
         {"model", required_argument, nullptr, 'm'},      {"battery-voltage", required_argument, nullptr, opt_battery},
         {"capacity-ah", required_argument, nullptr, opt_capacity}, {"resistance-ohm", required_argument, nullptr, opt_resistance},
         {"soc", required_argument, nullptr, opt_soc},    {"seed", required_argument, nullptr, opt_seed},
-        {"no-noise", no_argument, nullptr, opt_no_noise}, {"control", required_argument, nullptr, 'c'},
+        {"no-noise", no_argument, nullptr, opt_no_noise}, {"arm-version", required_argument, nullptr, opt_arm},
+        {"control", required_argument, nullptr, 'c'},
         {"stdin", no_argument, nullptr, opt_stdin},      {"command", required_argument, nullptr, opt_command},
         {"log-level", required_argument, nullptr, opt_log}, {"help", no_argument, nullptr, 'h'},
         {nullptr, 0, nullptr, 0}};
@@ -112,6 +116,10 @@ int main(int argc, char** argv) {
                 seed = static_cast<std::uint64_t>(v);
                 break;
             case opt_no_noise: noise = false; break;
+            case opt_arm:
+                if (!sim::parse_software_version(optarg, firmware.arm))
+                    usage_error(std::string("--arm-version ") + optarg + " is not V.B.D (each 0-255), e.g. 2.1.38");
+                break;
             case 'c': control_path = optarg; break;
             case opt_stdin: use_stdin = true; break;
             case opt_command: command = optarg; break;
@@ -168,6 +176,7 @@ int main(int argc, char** argv) {
             cfg.plant = plant;
             cfg.plant.noise_scale = noise ? 1.0 : 0.0;
             cfg.plant.seed = seed ? *seed + index : std::random_device{}();
+            cfg.firmware = firmware;
             ++index;
             auto& m = rack.add(cfg);
             m.set_observer([](const sim::PcsModel& pcs) {
@@ -175,9 +184,10 @@ int main(int argc, char** argv) {
                              protocol::running_state_name(pcs.running_state()), pcs.fault_code(),
                              protocol::fault_info(pcs.fault_code()).meaning);
             });
-            spdlog::info("PCS {} on {}: {} with a {:.0f} V / {:.0f} Ah battery at {:.0f} % SoC", address, interface,
-                         rating->model, plant.battery.nominal_voltage_v, plant.battery.capacity_ah,
-                         plant.battery.initial_soc * 100);
+            spdlog::info("PCS {} on {}: {} with a {:.0f} V / {:.0f} Ah battery at {:.0f} % SoC, ARM software {}{}", address,
+                         interface, rating->model, plant.battery.nominal_voltage_v, plant.battery.capacity_ah,
+                         plant.battery.initial_soc * 100, protocol::software_text(firmware.arm),
+                         protocol::accepts_zero_dc(firmware.arm) ? "" : " (refuses zero heartbeats)");
         }
         std::unique_ptr<runtime::LineChannelServer> server;
         std::unique_ptr<runtime::LineChannelStdin> stdin_channel;

@@ -35,6 +35,7 @@ int run_set(const GlobalOptions& global, std::span<const std::string> args);
 int run_limits(const GlobalOptions& global, std::span<const std::string> args);
 int run_setting(const GlobalOptions& global, std::span<const std::string> args);
 int run_self_start(const GlobalOptions& global, std::span<const std::string> args);
+int run_external_data(const GlobalOptions& global, std::span<const std::string> args);
 int run_version(const GlobalOptions& global, std::span<const std::string> args);
 int run_clock(const GlobalOptions& global, std::span<const std::string> args);
 int run_record(const GlobalOptions& global, std::span<const std::string> args);

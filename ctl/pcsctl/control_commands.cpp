@@ -290,4 +290,61 @@ int run_faults(const GlobalOptions& g, std::span<const std::string> args) {
     return exit_ok;
 }
 
+// external-data                                     what the heartbeat carries, and why
+// external-data source zero|mirror|client [--fallback zero|mirror] [--max-age SECONDS]
+// external-data set VOLTAGE CURRENT
+int run_external_data(const GlobalOptions& g, std::span<const std::string> args) {
+    Client client(g);
+    auto m = client.module();
+    if (args.empty()) {
+        const auto p = call("external-device data of " + m->name(), [&] { return m->properties(); });
+        const double voltage = number(p, "ExternalDataVoltage"), current = number(p, "ExternalDataCurrent");
+        const auto warnings = p.count("ExternalDataWarnings") != 0U
+                                  ? p.at("ExternalDataWarnings").get<std::vector<std::string>>()
+                                  : std::vector<std::string>{};
+        if (g.json) {
+            std::cout << json{{"module", m->name()},
+                              {"source", text(p, "ExternalDataSource")},
+                              {"fallback", text(p, "ExternalDataFallback")},
+                              {"max_age_s", number(p, "ExternalDataMaxAge")},
+                              {"sent", {{"voltage_v", std::isnan(voltage) ? json(nullptr) : json(voltage)},
+                                        {"current_a", std::isnan(current) ? json(nullptr) : json(current)},
+                                        {"origin", text(p, "ExternalDataOrigin")}}},
+                              {"warnings", warnings}}
+                             .dump()
+                      << '\n';
+            return exit_ok;
+        }
+        std::printf("%s: source %s, fallback %s, max age %s s\n  heartbeat carries %s  %s (%s)\n", m->name().c_str(),
+                    text(p, "ExternalDataSource").c_str(), text(p, "ExternalDataFallback").c_str(),
+                    fixed(number(p, "ExternalDataMaxAge"), 1).c_str(), with_unit(voltage, 1, "V").c_str(),
+                    with_unit(current, 1, "A").c_str(), text(p, "ExternalDataOrigin").c_str());
+        for (const auto& w : warnings) std::printf("  WARNING: %s\n", w.c_str());
+        return exit_ok;
+    }
+    if (args[0] == "source") {
+        if (args.size() < 2) throw CommandFailure{exit_usage, "external-data source takes zero, mirror or client"};
+        std::map<std::string, sdbus::Variant> options;
+        for (std::size_t i = 2; i < args.size(); ++i) {
+            if (i + 1 >= args.size()) throw CommandFailure{exit_usage, "external-data: " + args[i] + " needs a value"};
+            if (args[i] == "--fallback") options["fallback"] = sdbus::Variant(args[++i]);
+            else if (args[i] == "--max-age")
+                options["max_age_s"] = sdbus::Variant(value_or_fail(parse_quantity(args[++i], "s", "max age")));
+            else throw CommandFailure{exit_usage, "external-data source: unknown option '" + args[i] + "'"};
+        }
+        call("set the external-data source of " + m->name(), [&] { m->SetExternalDataSource(args[1], options); });
+        done(g, m->name(), "heartbeat external-device data: " + args[1]);
+        return exit_ok;
+    }
+    if (args[0] == "set") {
+        if (args.size() != 3) throw CommandFailure{exit_usage, "external-data set takes VOLTAGE CURRENT (e.g. 652.3V -20A)"};
+        const double v = value_or_fail(parse_quantity(args[1], "V", "external-data voltage"));
+        const double a = value_or_fail(parse_quantity(args[2], "A", "external-data current"));
+        call("set the external-device data of " + m->name(), [&] { m->SetExternalData(v, a); });
+        done(g, m->name(), "heartbeat external-device data set to " + fixed(v, 1) + " V, " + fixed(a, 1) + " A");
+        return exit_ok;
+    }
+    throw CommandFailure{exit_usage, "external-data: unknown sub-command '" + args[0] + "' (source, set)"};
+}
+
 }  // namespace ystpcs::ctl

@@ -63,6 +63,17 @@ constexpr Command kCommands[] = {
      run_set},
     {"self-start", "", "power-on self-start on or off (0x0F byte 3)",
      "usage: pcsctl [-m MODULE] self-start on|off\n", run_self_start},
+    {"external-data", "", "the heartbeat's external-device data (DC voltage and current)",
+     "usage: pcsctl [-m MODULE] external-data\n"
+     "       pcsctl [-m MODULE] external-data source zero|mirror|client [--fallback zero|mirror] [--max-age S]\n"
+     "       pcsctl [-m MODULE] external-data set VOLTAGE CURRENT\n\n"
+     "The heartbeat (0x1A) carries a DC voltage and current measured by the controller. zero:\n"
+     "0 V and 0 A (no measurement; only ARM firmware newer than 2.1.38 accepts it); mirror: the\n"
+     "module's own last DC voltage and current; client: values set with 'external-data set' (a\n"
+     "BMS bridge), which older than --max-age (0.5-60 s) give way to --fallback. Without\n"
+     "arguments: what the last heartbeat carried and the warnings about it.\n"
+     "Example: pcsctl -m can0/250 external-data source mirror\n",
+     run_external_data},
     {"limits", "", "read (and set) the protection limits",
      "usage: pcsctl [-m MODULE] limits [--set NAME=VALUE]...\n\n"
      "Names: max_output_voltage_v min_output_voltage_v max_charge_current_a max_discharge_current_a\n"

@@ -53,6 +53,13 @@ void print_human(const std::string& name, const Properties& p) {
                 number(p, "HeartbeatState") == 3   ? "EMERGENCY STOP (3)"
                 : number(p, "HeartbeatState") == 1 ? "shutdown (1)"
                                                     : "running (2)");
+    std::printf("  Ext. data   %s  %s (%s; source %s, fallback %s, max age %s s)\n",
+                with_unit(number(p, "ExternalDataVoltage"), 1, "V").c_str(),
+                with_unit(number(p, "ExternalDataCurrent"), 1, "A").c_str(), text(p, "ExternalDataOrigin").c_str(),
+                text(p, "ExternalDataSource").c_str(), text(p, "ExternalDataFallback").c_str(),
+                fixed(number(p, "ExternalDataMaxAge"), 1).c_str());
+    if (const auto it = p.find("ExternalDataWarnings"); it != p.end())
+        for (const auto& w : it->second.get<std::vector<std::string>>()) std::printf("  WARNING     %s\n", w.c_str());
     std::printf("  DC          %s  %s  %s   capacity %s  energy %s\n", v(p, "DcVoltage").c_str(), v(p, "DcCurrent").c_str(),
                 v(p, "DcPower").c_str(), v(p, "Capacity").c_str(), v(p, "Energy").c_str());
     std::printf("              precise %s  %s\n", v(p, "PreciseDcVoltage").c_str(), v(p, "PreciseDcCurrent").c_str());

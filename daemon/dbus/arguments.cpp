@@ -118,4 +118,32 @@ Result<engine::ClockTime> clock_request(std::uint64_t micros, runtime::WallTime 
     return c;
 }
 
+Result<engine::ExternalDataPolicy> external_data_request(const std::string& source,
+                                                         const std::map<std::string, sdbus::Variant>& options,
+                                                         engine::ExternalDataPolicy current) {
+    using engine::ExternalDataSource;
+    const auto s = engine::parse_external_data_source(source);
+    if (!s) return invalid("unknown external-data source '" + source + "' (zero, mirror, client)");
+    current.source = *s;
+    for (const auto& [name, value] : options) {
+        if (name == "fallback") {
+            if (value.peekValueType() != "s") return invalid("option fallback must be a string (zero, mirror)");
+            const auto f = engine::parse_external_data_source(value.get<std::string>());
+            if (!f || *f == ExternalDataSource::client)
+                return invalid("option fallback must be zero or mirror, not '" + value.get<std::string>() + "'");
+            current.fallback = *f;
+        } else if (name == "max_age_s") {
+            const auto v = number_of(value);
+            if (!v || !std::isfinite(*v)) return invalid("option max_age_s must be a number of seconds");
+            auto age = engine::external_data_age(*v);
+            if (!age) return age.error();
+            current.max_age = age.value();
+        } else {
+            return invalid("unknown option '" + name + "' (fallback, max_age_s)");
+        }
+    }
+    if (auto ok = engine::check_policy(current); !ok) return ok.error();
+    return current;
+}
+
 }  // namespace ystpcs::dbus

@@ -43,4 +43,10 @@ Result<std::map<std::string, double>> protection_request(const std::map<std::str
 // inside what frame 0x09 can carry.
 Result<engine::ClockTime> clock_request(std::uint64_t micros, runtime::WallTime now);
 
+// SetExternalDataSource(s source, a{sv} options): options "fallback" s and "max_age_s" d,
+// over the module's `current` policy (options left out keep their values).
+Result<engine::ExternalDataPolicy> external_data_request(const std::string& source,
+                                                         const std::map<std::string, sdbus::Variant>& options,
+                                                         engine::ExternalDataPolicy current);
+
 }  // namespace ystpcs::dbus

@@ -8,6 +8,7 @@
 #include "daemon/dbus/variants.h"
 #include "dbus/names.h"
 #include "protocol/faults.h"
+#include "protocol/heartbeat.h"
 #include "protocol/running_states.h"
 
 namespace ystpcs::dbus {
@@ -22,12 +23,11 @@ std::uint64_t micros(runtime::WallTime t) {
     return us < 0 ? 0 : static_cast<std::uint64_t>(us);
 }
 
-std::string version_text(const std::optional<std::array<std::uint8_t, 6>>& v, std::size_t first) {
-    if (!v) return "";
-    return std::to_string((*v)[first]) + "." + std::to_string((*v)[first + 1]) + "." + std::to_string((*v)[first + 2]);
+std::string version_text(const std::optional<FirmwareVersion>& v, std::size_t first) {
+    return v ? protocol::version_text(*v, first) : "";
 }
 
-std::string version_line(const std::optional<std::array<std::uint8_t, 6>>& v) {
+std::string version_line(const std::optional<FirmwareVersion>& v) {
     return v ? "hardware " + version_text(v, 0) + ", software " + version_text(v, 3) : "";
 }
 
@@ -73,6 +73,10 @@ void ModuleObject::changed(const engine::ModuleChange& c) {
     if (c.versions) dirty_.insert({"ArmVersion", "DspVersion"});
     if (c.commanded) dirty_.insert({"SelfStart", "CommandedStart"});
     if (c.health) dirty_.insert("HeartbeatState");
+    if (c.external_data)
+        dirty_.insert({"ExternalDataSource", "ExternalDataFallback", "ExternalDataMaxAge", "ExternalDataOrigin",
+                       "ExternalDataWarnings"});
+    if (c.external_data_values) dirty_.insert({"ExternalDataVoltage", "ExternalDataCurrent"});
     // Signals are not batched: a client waiting for a state or a fault hears it at once.
     try {
         if (c.state && module_.running_state()) {
@@ -139,6 +143,24 @@ uint8_t ModuleObject::HeartbeatState() { return static_cast<uint8_t>(module_.hea
 std::string ModuleObject::ArmVersion() { return version_line(module_.versions().arm); }
 std::string ModuleObject::DspVersion() { return version_line(module_.versions().dsp); }
 std::map<std::string, uint64_t> ModuleObject::Counters() { return engine::named_counters(module_.counters()); }
+std::string ModuleObject::ExternalDataSource() { return std::string(engine::to_string(module_.external_data().policy().source)); }
+std::string ModuleObject::ExternalDataFallback() {
+    return std::string(engine::to_string(module_.external_data().policy().fallback));
+}
+double ModuleObject::ExternalDataMaxAge() { return runtime::seconds(module_.external_data().policy().max_age); }
+double ModuleObject::ExternalDataVoltage() {
+    const auto& e = module_.external_data();
+    return e.sent_any() ? e.sent().values.dc_voltage_v : std::numeric_limits<double>::quiet_NaN();
+}
+double ModuleObject::ExternalDataCurrent() {
+    const auto& e = module_.external_data();
+    return e.sent_any() ? e.sent().values.dc_current_a : std::numeric_limits<double>::quiet_NaN();
+}
+std::string ModuleObject::ExternalDataOrigin() {
+    const auto& e = module_.external_data();
+    return e.sent_any() ? std::string(engine::to_string(e.sent().origin)) : "";
+}
+std::vector<std::string> ModuleObject::ExternalDataWarnings() { return module_.external_data().warnings(); }
 
 double ModuleObject::value_double(std::uint8_t pf, std::uint8_t index) {
     const auto slot = engine::slot_index(pf, index);
@@ -342,6 +364,36 @@ void ModuleObject::SetPhasePower(sdbus::Result<>&& result, std::string kind, dou
 void ModuleObject::EmergencyStop(sdbus::Result<>&& result) {
     auto r = share(std::move(result));
     control(r, "EmergencyStop", [this, r] { context_.ops.emergency_stop(module_, reply_void(r)); });
+}
+
+// Not operations on the module's queue (engine/external_data.h): they change what the next
+// heartbeat carries and answer at once, once the caller is authorised.
+void ModuleObject::SetExternalDataSource(sdbus::Result<>&& result, std::string source,
+                                         std::map<std::string, sdbus::Variant> options) {
+    auto r = share(std::move(result));
+    guarded(r, [&] {
+        // Checked before authorisation too: a malformed call is answered InvalidArgument by
+        // anyone; the options left out are taken from the policy when it is applied.
+        if (auto ok = external_data_request(source, options, module_.external_data().policy()); !ok)
+            throw to_dbus_error(ok.error());
+        control(r, "SetExternalDataSource", [this, r, source, options] {
+            auto request = external_data_request(source, options, module_.external_data().policy());
+            if (!request) return answer_error(r, to_dbus_error(request.error()));
+            if (auto ok = module_.set_external_data_policy(request.value()); !ok)
+                return answer_error(r, to_dbus_error(ok.error()));
+            answer(r);
+        });
+    });
+}
+
+void ModuleObject::SetExternalData(sdbus::Result<>&& result, double voltage_v, double current_a) {
+    auto r = share(std::move(result));
+    const ExternalDeviceData values{voltage_v, current_a};
+    if (auto ok = check_external_device_data(values); !ok) return answer_error(r, to_dbus_error(ok.error()));
+    control(r, "SetExternalData", [this, r, values] {
+        if (auto ok = module_.set_external_data_values(values); !ok) return answer_error(r, to_dbus_error(ok.error()));
+        answer(r);
+    });
 }
 
 std::map<std::string, sdbus::Struct<double, uint64_t>> ModuleObject::GetValues() {

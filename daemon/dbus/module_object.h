@@ -45,6 +45,13 @@ private:
     std::string ArmVersion() override;
     std::string DspVersion() override;
     std::map<std::string, uint64_t> Counters() override;
+    std::string ExternalDataSource() override;
+    std::string ExternalDataFallback() override;
+    double ExternalDataMaxAge() override;
+    double ExternalDataVoltage() override;
+    double ExternalDataCurrent() override;
+    std::string ExternalDataOrigin() override;
+    std::vector<std::string> ExternalDataWarnings() override;
     double value_double(std::uint8_t pf, std::uint8_t index) override;
     std::uint64_t value_integer(std::uint8_t pf, std::uint8_t index) override;
     std::string value_text(std::uint8_t pf, std::uint8_t index) override;
@@ -66,6 +73,9 @@ private:
     void SetPhasePower(sdbus::Result<>&& result, std::string kind, double phase_a, double phase_b,
                        double phase_c) override;
     void EmergencyStop(sdbus::Result<>&& result) override;
+    void SetExternalDataSource(sdbus::Result<>&& result, std::string source,
+                               std::map<std::string, sdbus::Variant> options) override;
+    void SetExternalData(sdbus::Result<>&& result, double voltage_v, double current_a) override;
     std::map<std::string, sdbus::Struct<double, uint64_t>> GetValues() override;
 
     // The unique bus name of the caller of the method being handled.

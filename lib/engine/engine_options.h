@@ -2,7 +2,10 @@
 #pragma once
 
 #include <chrono>
+#include <map>
+#include <string>
 
+#include "engine/external_data.h"
 #include "runtime/event_loop.h"
 
 namespace ystpcs::engine {
@@ -20,6 +23,14 @@ struct EngineOptions {
     // (stopped): the next operation is planned on the reported state.
     runtime::Duration start_confirm_wait = std::chrono::seconds(3);
     bool discovery = true;                                      // a PCS that sends frames appears
+    // The heartbeat's external-device data: every module's, unless listed by its key
+    // ("can0/250").
+    ExternalDataPolicy external_data;
+    std::map<std::string, ExternalDataPolicy> external_data_by_module;
+    ExternalDataPolicy external_data_for(const std::string& module_key) const {
+        const auto it = external_data_by_module.find(module_key);
+        return it == external_data_by_module.end() ? external_data : it->second;
+    }
 };
 
 }  // namespace ystpcs::engine

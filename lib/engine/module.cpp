@@ -22,6 +22,7 @@ Module::Module(ModuleId id, runtime::EventLoop& loop, transport::CanTransport& t
       options_(options),
       store_(store),
       configured_(configured),
+      external_data_(name_, options.external_data_for(name_)),
       channel_(loop, transport, "PCS " + id_.key(), CommandTiming{options.reply_timeout, options.retries},
                counters_.commands),
       queue_(loop, *this, channel_, kMaxQueuedControl, kMaxQueuedReads) {
@@ -231,6 +232,36 @@ void Module::set_health(ControllerHealth health) {
 
 void Module::send_heartbeat_now() {
     if (send_heartbeat_) send_heartbeat_(*this);
+}
+
+Result<void> Module::set_external_data_policy(const ExternalDataPolicy& policy) {
+    const ExternalDataPolicy before = external_data_.policy();
+    if (auto ok = external_data_.set_policy(policy); !ok) return ok;
+    ModuleChange change;
+    change.external_data = !(before == policy);
+    notify(change);
+    return {};
+}
+
+Result<void> Module::set_external_data_values(const ExternalDeviceData& values) {
+    return external_data_.set_client_values(values, loop_.now());
+}
+
+std::optional<TimedValues> Module::dc_measurement() const {
+    static constexpr auto kVoltage = signal_ref(pf::dc_output, "voltage_v");
+    static constexpr auto kCurrent = signal_ref(pf::dc_output, "current_a");
+    const LiveValue& v = values_.at(kVoltage);
+    const LiveValue& i = values_.at(kCurrent);
+    if (!v.known || !i.known) return std::nullopt;
+    return TimedValues{{v.value, i.value}, std::min(v.received, i.received)};
+}
+
+void Module::note_external_data(const ExternalDataChoice& sent, bool zero_on_bus, const std::string& encode_error) {
+    const auto u = external_data_.record(sent, zero_on_bus, versions_.arm, encode_error);
+    ModuleChange change;
+    change.external_data = u.status;
+    change.external_data_values = u.values;
+    notify(change);
 }
 
 void Module::set_commanded_mode(const WorkingMode& mode) {

@@ -17,6 +17,7 @@
 #include "engine/command_channel.h"
 #include "engine/commanded_state.h"
 #include "engine/engine_options.h"
+#include "engine/external_data.h"
 #include "engine/live_values.h"
 #include "engine/operation_queue.h"
 #include "protocol/protection_limits.h"
@@ -59,8 +60,8 @@ struct WorkingMode {
 };
 
 struct FirmwareVersions {
-    std::optional<std::array<std::uint8_t, 6>> arm;  // hardware V.B.D, software V.B.D
-    std::optional<std::array<std::uint8_t, 6>> dsp;
+    std::optional<protocol::FirmwareVersion> arm;  // hardware V.B.D, software V.B.D
+    std::optional<protocol::FirmwareVersion> dsp;
 };
 
 // What changed, so observers publish only that.
@@ -74,11 +75,17 @@ struct ModuleChange {
     bool versions = false;
     bool commanded = false;
     bool health = false;
-    bool any() const { return values.any() || link || state || fault || mode || limits || versions || commanded || health; }
+    bool external_data = false;         // its policy, where the values sent come from, the warnings
+    bool external_data_values = false;  // the DC values the heartbeat carried
+    bool any() const {
+        return values.any() || link || state || fault || mode || limits || versions || commanded || health ||
+               external_data || external_data_values;
+    }
     void merge(const ModuleChange& o) {
         values |= o.values;
         link |= o.link; state |= o.state; fault |= o.fault; mode |= o.mode;
         limits |= o.limits; versions |= o.versions; commanded |= o.commanded; health |= o.health;
+        external_data |= o.external_data; external_data_values |= o.external_data_values;
     }
 };
 
@@ -147,6 +154,16 @@ public:
     // running or shutdown; the latch overrides both.
     void set_health(ControllerHealth health);
 
+    // ---- the heartbeat's external-device data (engine/external_data.h) ----
+    const ExternalData& external_data() const { return external_data_; }
+    Result<void> set_external_data_policy(const ExternalDataPolicy& policy);
+    // A client's DC voltage and current for the heartbeat (source "client").
+    Result<void> set_external_data_values(const protocol::ExternalDeviceData& values);
+    // The module's own last DC voltage and current (0x11), when it reported them.
+    std::optional<TimedValues> dc_measurement() const;
+    // Called by the rack for every heartbeat it sends this module: what it carried.
+    void note_external_data(const ExternalDataChoice& sent, bool zero_on_bus, const std::string& encode_error = "");
+
     void set_commanded_mode(const WorkingMode& mode);
     void set_observer(Observer observer) { observer_ = std::move(observer); }
     // Called after every heartbeat this module was sent outside the schedule.
@@ -182,6 +199,7 @@ private:
     std::optional<bool> start_this_life_;
     Observer observer_;
     std::function<void(Module&)> send_heartbeat_;
+    ExternalData external_data_;
     // Last: the queue ends its operations (and abandons the channel's command) first.
     CommandChannel channel_;
     OperationQueue queue_;

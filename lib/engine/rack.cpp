@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "protocol/codec.h"
+#include "protocol/heartbeat.h"
 
 namespace ystpcs::engine {
 
@@ -86,6 +87,14 @@ const InterfaceCounters& Rack::interface_counters(const transport::CanTransport&
 
 void Rack::set_options(const EngineOptions& options) {
     const auto period = options_.heartbeat_period;
+    // A module's external-device data follows the configuration where the configuration
+    // changed for it: a choice made at run time (D-Bus) survives an unrelated reload.
+    for (auto& m : modules_) {
+        const auto next = options.external_data_for(m->name());
+        if (!(options_.external_data_for(m->name()) == next))
+            if (auto r = m->set_external_data_policy(next); !r)
+                spdlog::error("{}: external_data from the configuration: {}", m->name(), r.error().message);
+    }
     options_ = options;
     options_.heartbeat_period = period;
     for (auto& m : modules_) m->set_command_timing(CommandTiming{options_.reply_timeout, options_.retries});
@@ -132,16 +141,28 @@ void Rack::on_frame(transport::CanTransport& t, const transport::ReceivedFrame& 
 }
 
 namespace {
-std::optional<CanFrame> heartbeat_frame(const Module& m) {
-    const double values[] = {0.0, 0.0, static_cast<double>(m.health())};  // no DC measurement: 0 V, 0 A
-    auto frame = encode(pf::heartbeat, m.id().address, values);
-    if (!frame) return std::nullopt;
+// The module's heartbeat now: its health, and the external-device data its policy chooses,
+// through the protocol table. Values the table refuses (a mirrored measurement beyond the
+// fields) give way to zeros: the heartbeat itself is never withheld.
+std::optional<CanFrame> heartbeat_frame(Module& m, runtime::Instant now) {
+    const auto& ext = m.external_data();
+    ExternalDataChoice choice = choose_external_data(ext.policy(), ext.client_values(), m.dc_measurement(), now);
+    const auto state = static_cast<std::uint8_t>(m.health());
+    auto frame = encode_heartbeat(m.id().address, choice.values, state);
+    std::string refused;
+    if (!frame) {
+        refused = frame.error().message;
+        choice = {{}, ExternalDataSource::zero, ExternalDataIssue::not_encodable};
+        frame = encode_heartbeat(m.id().address, choice.values, state);
+        if (!frame) return std::nullopt;
+    }
+    m.note_external_data(choice, carries_zero_dc(frame.value()), refused);
     return frame.value();
 }
 }  // namespace
 
 void Rack::send_heartbeat_now(Module& m) {
-    if (const auto f = heartbeat_frame(m)) {
+    if (const auto f = heartbeat_frame(m, loop_.now())) {
         m.transport().send(*f, transport::TxClass::heartbeat);
         ++m.counters().heartbeats;
     }
@@ -149,18 +170,18 @@ void Rack::send_heartbeat_now(Module& m) {
 
 void Rack::on_tick(runtime::Instant due) {
     // One batch per interface: every module's heartbeat leaves in the same instant.
+    const auto now = loop_.now();
     for (auto* t : transports_) {
         std::vector<CanFrame> batch;
         for (auto& m : modules_) {
             if (&m->transport() != t) continue;
-            if (const auto f = heartbeat_frame(*m)) {
+            if (const auto f = heartbeat_frame(*m, now)) {
                 batch.push_back(*f);
                 ++m->counters().heartbeats;
             }
         }
         if (!batch.empty()) t->send_batch(batch, transport::TxClass::heartbeat);
     }
-    const auto now = loop_.now();
     for (auto& m : modules_) m->check_link(now);
     for (auto* o : observers_) o->tick(due);
 }

@@ -61,8 +61,9 @@ public:
     void send_heartbeat_now(Module& module);
 
     const EngineOptions& options() const { return options_; }
-    // New timings and discovery apply at once (modules read the rack's options); a new
-    // heartbeat period needs a restart.
+    // New timings and discovery apply at once (modules read the rack's options), and a
+    // module's external-device data policy where it changed for that module; a new heartbeat
+    // period needs a restart.
     void set_options(const EngineOptions& options);
     runtime::EventLoop& loop() { return loop_; }
     CommandedStateStore& store() { return store_; }

@@ -67,6 +67,30 @@ PcsModel::PcsModel(PcsConfig config, FrameSink sink)
         if (s.write_pf != 0) settings_[s.type] = defaults_for_setting(s.type);
 }
 
+bool parse_software_version(std::string_view text, protocol::FirmwareVersion& version) {
+    std::array<std::uint8_t, 3> parts{};
+    std::size_t part = 0;
+    unsigned value = 0;
+    bool digits = false;
+    for (const char c : text) {
+        if (c >= '0' && c <= '9') {
+            value = value * 10 + static_cast<unsigned>(c - '0');
+            digits = true;
+            if (value > 255) return false;
+        } else if (c == '.' && digits && part < 2) {
+            parts[part++] = static_cast<std::uint8_t>(value);
+            value = 0;
+            digits = false;
+        } else {
+            return false;
+        }
+    }
+    if (!digits || part != 2) return false;
+    parts[2] = static_cast<std::uint8_t>(value);
+    std::copy(parts.begin(), parts.end(), version.begin() + 3);
+    return true;
+}
+
 // ---- time ---------------------------------------------------------------------------------
 
 void PcsModel::power_on(Instant now) {
@@ -201,9 +225,20 @@ void PcsModel::on_frame(const CanFrame& frame, Instant now) {
                         owner.traffic == Traffic::broadcast;
     if (!for_me) return;
     advance(now);
-    last_heard_ = now;  // any frame from the controller keeps the communication alive
     ++commands_received_;
     const DecodeOutcome d = decode(frame);
+    if (d.ok() && d.frame().def->pf == pf::heartbeat) {
+        last_heartbeat_data_ = external_device_data(d.frame());
+        if (carries_zero_dc(d.frame()) && !accepts_zero_dc(config_.firmware.arm)) {
+            // What the reference implies for older firmware: a zero heartbeat is not one. It
+            // counts as missing, state byte included: it never keeps the communication alive
+            // (it only starts the 5 s clock when nothing did), so 0x800D follows.
+            ++heartbeats_refused_;
+            if (!last_heard_) last_heard_ = now;
+            return;
+        }
+    }
+    last_heard_ = now;  // any frame from the controller keeps the communication alive
     if (!d.ok()) return;  // a real PCS ignores what it cannot parse
     handle_command(d.frame(), now);
 }
@@ -485,6 +520,12 @@ nlohmann::ordered_json PcsModel::state_json(Instant now) const {
                    {"max_discharge_current_a", limits_.set1->max_discharge_current_a},
                    {"max_charge_power_kw", limits_.set2->max_charge_power_kw},
                    {"max_discharge_power_kw", limits_.set2->max_discharge_power_kw}};
+    j["arm_software"] = software_text(config_.firmware.arm);
+    j["accepts_zero_heartbeat"] = accepts_zero_dc(config_.firmware.arm);
+    j["heartbeats_refused"] = heartbeats_refused_;
+    j["heartbeat_dc"] = last_heartbeat_data_ ? nlohmann::ordered_json{{"voltage_v", last_heartbeat_data_->dc_voltage_v},
+                                                                      {"current_a", last_heartbeat_data_->dc_current_a}}
+                                             : nlohmann::ordered_json(nullptr);
     j["frames_sent"] = frames_sent_;
     j["commands_received"] = commands_received_;
     return j;

@@ -4,7 +4,8 @@
 // 200 ms (0x13 also on change), a reply to every command, mode changes refused while the
 // power stage is active, set-points refused outside the protection limits, "the other two
 // bytes keep their values" in 0x0F, fault 0x800D after 5 s without the controller, and
-// power-on self-start.
+// power-on self-start. An ARM firmware not newer than 2.1.38 refuses heartbeats that carry
+// zero DC voltage and current (3.4): they count as missing.
 #pragma once
 
 #include <array>
@@ -13,10 +14,13 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
 #include "protocol/codec.h"
+#include "protocol/firmware_version.h"
+#include "protocol/heartbeat.h"
 #include "protocol/protection_limits.h"
 #include "runtime/event_loop.h"
 #include "sim/plant.h"
@@ -24,9 +28,14 @@
 namespace ystpcs::sim {
 
 struct FirmwareVersion {
-    std::array<std::uint8_t, 6> arm{1, 0, 0, 2, 1, 38};  // hardware V.B.D, software V.B.D
-    std::array<std::uint8_t, 6> dsp{1, 0, 0, 1, 3, 7};
+    // hardware V.B.D, software V.B.D. By default the first ARM software that accepts a zero
+    // heartbeat (newer than 2.1.38, spec 3.4); 2.1.38 and older refuse one.
+    protocol::FirmwareVersion arm{1, 0, 0, 2, 1, 39};
+    protocol::FirmwareVersion dsp{1, 0, 0, 1, 3, 7};
 };
+
+// "V.B.D" (each 0–255) → the three software bytes of `version`; false when malformed.
+bool parse_software_version(std::string_view text, protocol::FirmwareVersion& version);
 
 struct PcsConfig {
     std::uint8_t address = 0xFA;
@@ -83,6 +92,11 @@ public:
     const Plant& plant() const { return plant_; }
     std::uint64_t frames_sent() const { return frames_sent_; }
     std::uint64_t commands_received() const { return commands_received_; }
+    const FirmwareVersion& firmware() const { return config_.firmware; }
+    // Heartbeats this firmware refused (zero DC values on a firmware not newer than 2.1.38).
+    std::uint64_t heartbeats_refused() const { return heartbeats_refused_; }
+    // The external-device data of the last heartbeat addressed to it, refused or not.
+    const std::optional<protocol::ExternalDeviceData>& last_heartbeat_data() const { return last_heartbeat_data_; }
 
 private:
     void handle_command(const protocol::DecodedFrame& cmd, runtime::Instant now);
@@ -141,6 +155,8 @@ private:
     unsigned corrupt_kind_ = 0;
     std::uint64_t frames_sent_ = 0;
     std::uint64_t commands_received_ = 0;
+    std::uint64_t heartbeats_refused_ = 0;
+    std::optional<protocol::ExternalDeviceData> last_heartbeat_data_;
 };
 
 }  // namespace ystpcs::sim

@@ -104,7 +104,7 @@ wait(lambda: prop("Connected") and prop("RunningState") == 13 and not math.isnan
 
 # --- Module properties --------------------------------------------------------------------------
 allp = props.GetAll(MOD)
-check(len(allp) == 109, f"GetAll returns every property of the contract ({len(allp)})")
+check(len(allp) == 116, f"GetAll returns every property of the contract ({len(allp)})")
 check(allp["Interface"] == "sim" and allp["Address"] == 1, "identity")
 check(abs(allp["DcVoltage"] - 650) < 5, f"DcVoltage {allp['DcVoltage']}")
 check(allp["RunningStateName"] == "standby", "RunningStateName")
@@ -141,13 +141,13 @@ check(m2.ReadSetting("split_phase")["enabled"] == 1.0, "WriteSetting of a one-fi
 m2.WriteSetting("module_parallel", dbus.Dictionary({"mode": dbus.Byte(1), "modules": dbus.Int32(3), "hall_ratio": dbus.UInt16(2000)}, signature="sv"))
 check(m2.ReadSetting("module_parallel")["hall_ratio"] == 2000.0, "WriteSetting from a{sv}")
 versions = m2.ReadSetting("versions")
-check(versions["arm_version.software_d"] == 38.0, "ReadSetting of a multi-frame setting")
+check(versions["arm_version.software_d"] == 39.0, "ReadSetting of a multi-frame setting")
 for name in ["io", "inverter_phase", "reactive_control", "grid_switching", "channel_parallel", "bus_parallel", "working_mode"]:
     check(len(m2.ReadSetting(name)) > 0, "ReadSetting " + name)
 m2.SetClock(dbus.UInt64(0))
 m2.SetClock(dbus.UInt64(int(time.time() * 1e6)))
 v = m2.ReadVersions()
-check(v["arm_software"] == "2.1.38" and v["dsp_hardware"] == "1.0.0", f"ReadVersions {v}")
+check(v["arm_software"] == "2.1.39" and v["dsp_hardware"] == "1.0.0", f"ReadVersions {v}")
 m2.SetPhasePower("active", 10.0, 10.0, 10.0)
 m2.SetPhasePower("reactive", -1.0, 0.0, 1.0)
 

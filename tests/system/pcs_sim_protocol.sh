@@ -2,7 +2,8 @@
 # pcs-sim on real SocketCAN (vcan0 in user-mode Linux), driven with cansend and watched
 # with candump: every command of the reference gets its reply, the periodic frames come
 # every 200 ms, a mode change is refused while running, and the module faults with 0x800D
-# 5 s after the last heartbeat (not before). Run by meson through tests/guest/guest-run.
+# 5 s after the last heartbeat (not before); an older ARM firmware (--arm-version 2.1.38)
+# reports its version and refuses a zero heartbeat. Run by meson through tests/guest/guest-run.
 . "$GUEST_LIB"
 require_guest
 require_cmd cansend candump
@@ -132,6 +133,21 @@ wait_for 2 sh -c "tail -30 '$DUMP' | grep -q ' 1813B4FA#0D0000'" || fail "not ba
 # --- heartbeat state 3: external-device fault ---------------------------------------------------
 cansend vcan0 181AFAB4#0000271003000000
 wait_for 2 sh -c "tail -30 '$DUMP' | grep -q ' 1813B4FA#06008012'" || fail "heartbeat state 3 did not fault the PCS"
+
+# --- older ARM firmware: a heartbeat with zero DC values counts as missing ---------------------------
+SOCK_OLD=/run/pcs-sim-old.sock
+bg_start "$BUILD/ctl/pcs-sim/pcs-sim" --interface vcan0 --address 251 --no-noise --arm-version 2.1.38 \
+    --control "$SOCK_OLD" --log-level warn
+wait_for 5 test -S "$SOCK_OLD" || fail "pcs-sim --arm-version 2.1.38 did not open its control socket"
+# 0x34 says what it plays: hardware 1.0.0, software 2.1.38 (0x26).
+expect 181DFBB4#0A00000000000000 1834B4FB 010000020126
+cansend vcan0 181AFBB4#0000271002000000     # 0 V, 0 A: refused
+cansend vcan0 181AFBB4#0001271002000000     # 0.1 V: a heartbeat
+# pcs-sim handles frames in order: once the reply to a command sent after them is in, both were.
+expect 1809FBB4#07EA0B190C1E0000 180AB4FB 01
+reply=$("$BUILD/ctl/pcs-sim/pcs-sim" --control "$SOCK_OLD" --command "state")
+assert_contains "$reply" '"arm_software":"2.1.38","accepts_zero_heartbeat":false,"heartbeats_refused":1,'
+assert_contains "$reply" '"heartbeat_dc":{"voltage_v":0.1,"current_a":0.0}'
 
 # --- control channel ------------------------------------------------------------------------------
 reply=$("$BUILD/ctl/pcs-sim/pcs-sim" --control "$SOCK" --command "state")

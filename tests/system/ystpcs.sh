@@ -7,6 +7,9 @@
 #                               org.ystpcs.pcs1; sets YSTPCSD_PID. $YSTPCSD_WRAP prefixes
 #                               the command (e.g. "chrt -f 20").
 #   stop_ystpcsd                SIGTERM and wait for its exit; sets YSTPCSD_STATUS
+#   start_frame_stream FILE     the daemon's frame stream (OpenFrameStream, every frame, with
+#                               python3-dbus) written to FILE line by line as it comes, in
+#                               the background; sets BG_PID
 #   pcsctl ARGS...              pcsctl on $BUS
 #   as_nobody CMD...            CMD as uid nobody, no supplementary groups
 #   expect_exit CODE CMD...     run CMD; fail unless it exits with CODE; its output in $OUT
@@ -57,6 +60,19 @@ stop_ystpcsd() {
     kill -TERM "$YSTPCSD_PID" 2>/dev/null
     YSTPCSD_STATUS=0
     wait "$YSTPCSD_PID" || YSTPCSD_STATUS=$?
+}
+
+start_frame_stream() {
+    bg_start "$PY" -c '
+import os, sys, dbus
+bus = dbus.bus.BusConnection(sys.argv[1])
+manager = dbus.Interface(bus.get_object("org.ystpcs.pcs1", "/org/ystpcs/pcs1"), "org.ystpcs.pcs1.Manager")
+stream = os.fdopen(manager.OpenFrameStream({}).take(), "r")
+with open(sys.argv[2], "w") as out:
+    for line in stream:
+        out.write(line)
+        out.flush()
+' "$BUS" "$1"
 }
 
 pcsctl() {

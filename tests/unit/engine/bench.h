@@ -51,16 +51,19 @@ struct Bench {
     std::unique_ptr<DiscoveryReads> discovery;
     std::vector<Seen> seen;
 
-    explicit Bench(std::vector<std::uint8_t> addresses = {1, 2}, bool discovery_reads = true) {
+    // `configure` adjusts each simulated module (firmware, battery) before it powers on.
+    explicit Bench(std::vector<std::uint8_t> addresses = {1, 2}, bool discovery_reads = true,
+                   const std::function<void(sim::PcsConfig&)>& configure = {}, EngineOptions options = {}) {
         probe_node->on_frame([this](const transport::ReceivedFrame& rx) { seen.push_back({loop.now(), rx.frame}); });
         for (auto a : addresses) {
             sim::PcsConfig c;
             c.address = a;
             c.plant.noise_scale = 0;
             c.plant.battery.initial_soc = 0.6;
+            if (configure) configure(c);
             sims.add(c);
         }
-        boot(discovery_reads);
+        boot(discovery_reads, options);
     }
     ~Bench() {
         discovery.reset();

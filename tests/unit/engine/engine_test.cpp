@@ -44,7 +44,7 @@ TEST_CASE("modules are discovered from their frames, and their limits, versions 
     CHECK(m.limits().set3.has_value());
     CHECK(m.limits().set1->max_charge_current_a == doctest::Approx(176));
     REQUIRE(m.versions().arm.has_value());
-    CHECK((*m.versions().arm)[5] == 38);
+    CHECK((*m.versions().arm)[5] == 39);
     REQUIRE(m.working_mode().has_value());
     CHECK(m.working_mode()->code == mode_code::standby);
     CHECK(m.working_mode()->reported);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "protocol/codec.h"
+#include "protocol/heartbeat.h"
 #include "protocol/replies.h"
 
 using namespace ystpcs::protocol;
@@ -268,4 +269,15 @@ TEST_CASE("Appendix C: every fault code with its meaning and action") {
     for (const auto& f : kFaults) ours += f.last - f.first + 1;
     CHECK(ours == listed);
     CHECK(listed > 90);
+}
+
+TEST_CASE("3.4: the last ARM firmware that refuses a zero heartbeat is the reference's") {
+    // "(PCS ARM firmware newer than BT02.02.01V02.01.38 accepts zeros)"
+    const std::regex newer(R"(ARM firmware newer than [A-Z]+[0-9.]+V(\d+)\.(\d+)\.(\d+) accepts zeros)");
+    std::smatch m;
+    const std::string text = reference();
+    REQUIRE_MESSAGE(std::regex_search(text, m, newer), "the reference no longer names the firmware that accepts zeros");
+    CHECK(std::stoi(m[1]) == kLastArmSoftwareRefusingZeroDc[0]);
+    CHECK(std::stoi(m[2]) == kLastArmSoftwareRefusingZeroDc[1]);
+    CHECK(std::stoi(m[3]) == kLastArmSoftwareRefusingZeroDc[2]);
 }

@@ -207,6 +207,94 @@ TEST_CASE("heartbeat timeout: no fault at 4.8 s, fault 0x800D at 5 s") {
     CHECK(b.pcs.fault_code() == 0);
 }
 
+namespace {
+sim::PcsConfig with_arm_software(const char* version) {
+    sim::PcsConfig c = Bench::config();
+    REQUIRE(sim::parse_software_version(version, c.firmware.arm));
+    return c;
+}
+}  // namespace
+
+TEST_CASE("ARM firmware 2.1.38 refuses zero heartbeats: they count as missing, 0x800D at 5 s") {
+    Bench b(with_arm_software("2.1.38"));
+    b.run(1s);
+    // The version it reports is the one it plays.
+    std::size_t from = b.sent.size();
+    b.command(pf::read_setting, {0x0A});
+    const auto arm = b.frames(pf::arm_version, from);
+    REQUIRE(arm.size() == 1);
+    CHECK(arm[0].raw[3] == 2);
+    CHECK(arm[0].raw[4] == 1);
+    CHECK(arm[0].raw[5] == 38);
+    // From the read on (the last frame it accepted), only zero heartbeats, every 200 ms,
+    // state 3 among them: ignored with the rest of the frame.
+    const Instant heard = b.now;
+    from = b.sent.size();
+    while (b.now < heard + 4800ms) {
+        b.heartbeat(b.now == heard + 1s ? 3 : 2);
+        b.run(200ms);
+    }
+    CHECK(b.pcs.fault_code() == 0);
+    CHECK(b.pcs.running_state() == running_state::standby);
+    CHECK(b.pcs.heartbeats_refused() == 24);
+    b.heartbeat(2);
+    b.run(200ms);
+    CHECK(b.pcs.fault_code() == fault_code::can1_communication);
+    CHECK(b.frames(pf::state_fault, from).back().raw[1] == 0x800D);
+    REQUIRE(b.pcs.last_heartbeat_data().has_value());
+    CHECK(b.pcs.last_heartbeat_data()->dc_voltage_v == 0.0);
+}
+
+TEST_CASE("ARM firmware 2.1.38: zero heartbeats alone start the 5 s clock; real values keep it alive") {
+    Bench b(with_arm_software("2.1.38"));
+    b.run(1s);
+    for (int i = 0; i < 26; ++i) {  // 5.2 s of zero heartbeats, nothing else
+        b.heartbeat(2);
+        b.run(200ms);
+    }
+    CHECK(b.pcs.fault_code() == fault_code::can1_communication);
+    REQUIRE(b.start_stop(0, 1, 0));  // clear faults: a frame it accepts
+    CHECK(b.pcs.fault_code() == 0);
+    const std::uint64_t refused = b.pcs.heartbeats_refused();
+    for (int i = 0; i < 150; ++i) {  // 30 s of heartbeats with measured values
+        b.command(pf::heartbeat, {652.3, -20.5, 2});
+        b.run(200ms);
+    }
+    CHECK(b.pcs.fault_code() == 0);
+    CHECK(b.pcs.heartbeats_refused() == refused);
+    CHECK(b.pcs.last_heartbeat_data()->dc_voltage_v == doctest::Approx(652.3));
+    CHECK(b.pcs.last_heartbeat_data()->dc_current_a == doctest::Approx(-20.5));
+    // 0.1 V is not zero: accepted.
+    for (int i = 0; i < 30; ++i) {
+        b.command(pf::heartbeat, {0.1, 0, 2});
+        b.run(200ms);
+    }
+    CHECK(b.pcs.fault_code() == 0);
+    const auto state = b.pcs.state_json(b.now);
+    CHECK(state["arm_software"] == "2.1.38");
+    CHECK(state["accepts_zero_heartbeat"] == false);
+    CHECK(state["heartbeats_refused"] == refused);
+}
+
+TEST_CASE("the default firmware (ARM software 2.1.39) accepts zero heartbeats") {
+    Bench b;
+    CHECK(software_text(b.pcs.firmware().arm) == "2.1.39");
+    b.run(1s);
+    b.run_with_heartbeat(30s);
+    CHECK(b.pcs.fault_code() == 0);
+    CHECK(b.pcs.heartbeats_refused() == 0);
+    CHECK(b.pcs.state_json(b.now)["accepts_zero_heartbeat"] == true);
+}
+
+TEST_CASE("software versions V.B.D parse strictly") {
+    protocol::FirmwareVersion v{1, 2, 3, 0, 0, 0};
+    CHECK(sim::parse_software_version("2.1.38", v));
+    CHECK(v == protocol::FirmwareVersion{1, 2, 3, 2, 1, 38});
+    CHECK(sim::parse_software_version("0.0.255", v));
+    for (const char* bad : {"", "2.1", "2.1.38.1", "2..38", "2.1.256", "v2.1.38", "2.1.38 ", "-1.0.0", ".1.2"})
+        CHECK_MESSAGE(!sim::parse_software_version(bad, v), bad);
+}
+
 TEST_CASE("no heartbeat timeout before a controller was ever heard") {
     Bench b;
     b.run(30s);
