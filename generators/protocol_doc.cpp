@@ -1,4 +1,4 @@
-#include "codegen/protocol_doc.h"
+#include "generators/protocol_doc.h"
 
 #include <cstdio>
 #include <sstream>
@@ -6,7 +6,7 @@
 #include "protocol/codec.h"
 #include "protocol/replies.h"
 
-namespace ystpcs::codegen {
+namespace ystpcs::generators {
 
 namespace {
 
@@ -69,7 +69,7 @@ std::string replies_of(const FrameDef& f) {
 std::string protocol_table_markdown() {
     std::ostringstream o;
     o << "# Protocol table\n\n"
-         "Generated from `lib/protocol/frames.h` by `ystpcs-codegen protocol-doc`; do not edit by hand\n"
+         "Generated from `lib/protocol/frames.h` by `ystpcs-generate protocol-doc`; do not edit by hand\n"
          "(`ninja -C build update-docs` rewrites it, and a test fails when it is out of date).\n\n"
          "`value = raw × scale + offset`, big-endian, bytes numbered 1–8. TX = controller → PCS,\n"
          "RX = PCS → controller. Field names are the JSON keys of `pcsctl decode`; D-Bus names are\n"
@@ -121,4 +121,4 @@ std::string protocol_table_markdown() {
     return o.str();
 }
 
-}  // namespace ystpcs::codegen
+}  // namespace ystpcs::generators

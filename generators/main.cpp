@@ -1,17 +1,17 @@
-// ystpcs-codegen: writes the artefacts that derive from the protocol table, or checks that
+// ystpcs-generate: writes the artefacts that derive from the protocol table, or checks that
 // the committed copies are current.
-//   ystpcs-codegen protocol-doc [--check FILE | --write FILE]
-//   ystpcs-codegen dbus-properties (--check | --write) dbus/org.ystpcs.pcs1.Module.xml
-//   ystpcs-codegen dbus-doc (--check | --write) docs/dbus-api.md
-//   ystpcs-codegen dbus-mixin ADAPTOR_HEADER OUTPUT
+//   ystpcs-generate protocol-doc [--check FILE | --write FILE]
+//   ystpcs-generate dbus-properties (--check | --write) dbus/org.ystpcs.pcs1.Module.xml
+//   ystpcs-generate dbus-doc (--check | --write) docs/dbus-api.md
+//   ystpcs-generate dbus-mixin ADAPTOR_HEADER OUTPUT
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 #include <string>
 
-#include "codegen/dbus_properties.h"
-#include "codegen/protocol_doc.h"
+#include "generators/dbus_properties.h"
+#include "generators/protocol_doc.h"
 
 namespace {
 
@@ -41,17 +41,17 @@ int emit(const std::string& text, const std::string& mode, const std::string& pa
 
 int usage() {
     std::fprintf(stderr,
-                 "usage: ystpcs-codegen protocol-doc [--check FILE | --write FILE]\n"
-                 "       ystpcs-codegen dbus-properties (--check | --write) MODULE_XML\n"
-                 "       ystpcs-codegen dbus-doc (--check | --write) DBUS_API_MD\n"
-                 "       ystpcs-codegen dbus-mixin ADAPTOR_HEADER OUTPUT\n");
+                 "usage: ystpcs-generate protocol-doc [--check FILE | --write FILE]\n"
+                 "       ystpcs-generate dbus-properties (--check | --write) MODULE_XML\n"
+                 "       ystpcs-generate dbus-doc (--check | --write) DBUS_API_MD\n"
+                 "       ystpcs-generate dbus-mixin ADAPTOR_HEADER OUTPUT\n");
     return 2;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    using namespace ystpcs::codegen;
+    using namespace ystpcs::generators;
     if (argc < 2) return usage();
     const std::string what = argv[1];
     if (what == "protocol-doc") {
@@ -77,6 +77,6 @@ int main(int argc, char** argv) {
         if (argc != 4) return usage();
         return write_all(argv[3], module_value_mixin_header(argv[2])) ? 0 : 1;
     }
-    std::fprintf(stderr, "ystpcs-codegen: unknown artefact '%s'\n", what.c_str());
+    std::fprintf(stderr, "ystpcs-generate: unknown artefact '%s'\n", what.c_str());
     return usage();
 }
