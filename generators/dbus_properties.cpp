@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "generators/table_text.h"
 #include "protocol/codec.h"
 
 namespace ystpcs::generators {
@@ -17,12 +18,6 @@ constexpr const char* kEnd = "<!-- END values generated from the protocol table 
 bool publishes(const FrameDef& f) {
     return f.direction == Direction::from_pcs && !f.mode_parameters &&
            (f.role == FrameRole::periodic || f.role == FrameRole::reading);
-}
-
-std::string hex2(unsigned v) {
-    char b[8];
-    std::snprintf(b, sizeof b, "0x%02X", v);
-    return b;
 }
 
 const char* cpp_type(char t) {

@@ -10,8 +10,11 @@
 #include <sstream>
 #include <string>
 
+#include "generators/dbc.h"
 #include "generators/dbus_properties.h"
 #include "generators/protocol_doc.h"
+#include "generators/wireshark_dissector.h"
+#include "protocol/can_id.h"
 
 namespace {
 
@@ -41,7 +44,7 @@ int emit(const std::string& text, const std::string& mode, const std::string& pa
 
 int usage() {
     std::fprintf(stderr,
-                 "usage: ystpcs-generate protocol-doc [--check FILE | --write FILE]\n"
+                 "usage: ystpcs-generate (protocol-doc | dbc | wireshark) [--check FILE | --write FILE]\n"
                  "       ystpcs-generate dbus-properties (--check | --write) MODULE_XML\n"
                  "       ystpcs-generate dbus-doc (--check | --write) DBUS_API_MD\n"
                  "       ystpcs-generate dbus-mixin ADAPTOR_HEADER OUTPUT\n");
@@ -54,11 +57,15 @@ int main(int argc, char** argv) {
     using namespace ystpcs::generators;
     if (argc < 2) return usage();
     const std::string what = argv[1];
-    if (what == "protocol-doc") {
+    if (what == "protocol-doc" || what == "dbc" || what == "wireshark") {
         if (argc != 2 && argc != 4) return usage();
         const std::string mode = argc == 4 ? argv[2] : "";
         if (!mode.empty() && mode != "--check" && mode != "--write") return usage();
-        return emit(protocol_table_markdown(), mode, argc == 4 ? argv[3] : "");
+        const std::uint8_t address[] = {ystpcs::protocol::kDefaultPcsAddress};
+        const std::string text = what == "protocol-doc" ? protocol_table_markdown()
+                                 : what == "dbc"        ? dbc_file(address)
+                                                        : wireshark_dissector_lua();
+        return emit(text, mode, argc == 4 ? argv[3] : "");
     }
     if (what == "dbus-properties" || what == "dbus-doc") {
         if (argc != 4) return usage();

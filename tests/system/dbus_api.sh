@@ -52,7 +52,7 @@ expect_exit 2 pcsctl -m 9 status
 expect_exit 0 pcsctl --help
 assert_contains "$OUT" "Exit status"
 for c in status list monitor start stop reset-faults estop set self-start limits setting version clock record log \
-         list-interfaces decode faults; do
+         list-interfaces decode export faults; do
     expect_exit 0 pcsctl "$c" --help
     assert_contains "$OUT" "usage: pcsctl"
 done
