@@ -58,19 +58,7 @@ for c in status list monitor start stop reset-faults estop set self-start limits
 done
 
 # --- access denied: nothing reaches the bus -------------------------------------------------------
-# The daemon's frame stream written out line by line as it comes (pcsctl record writes its file
-# at the end), so that the test can wait for a frame in it.
-cat >"$DIR/stream.py" <<'PYEOF'
-import os, sys, dbus
-bus = dbus.bus.BusConnection(sys.argv[1])
-manager = dbus.Interface(bus.get_object("org.ystpcs.pcs1", "/org/ystpcs/pcs1"), "org.ystpcs.pcs1.Manager")
-stream = os.fdopen(manager.OpenFrameStream({}).take(), "r")
-with open(sys.argv[2], "w") as out:
-    for line in stream:
-        out.write(line)
-        out.flush()
-PYEOF
-bg_start "$PY" "$DIR/stream.py" "$BUS" "$DIR/denied.log"
+bg_start "$PY" "$YSTPCS_SOURCE_ROOT/tests/system/frame_stream.py" "$BUS" "$DIR/denied.log"
 REC=$BG_PID
 wait_for 5 grep -q ' 181A01B4#' "$DIR/denied.log" || fail "no heartbeat in the frame stream"
 expect_exit 4 as_nobody "$PCSCTL" --bus-address "$BUS" -m 1 start
