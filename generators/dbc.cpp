@@ -76,7 +76,8 @@ std::string signal_comment(const FrameDef& f, std::size_t index) {
         return out;
     }
     out = s.description.empty() ? std::string(s.name) : std::string(s.description);
-    out += " (" + std::string(raw_type_name(s.type)) + ", bytes " + std::to_string(s.first_byte);
+    out += " (" + std::string(raw_type_name(s.type)) + ", " + (byte_width(s.type) > 1 ? "bytes " : "byte ") +
+           std::to_string(s.first_byte);
     if (byte_width(s.type) > 1) out += "-" + std::to_string(s.first_byte + byte_width(s.type) - 1);
     out += ").";
     if (s.range) out += " Valid range " + format_range(s) + ".";
