@@ -144,7 +144,9 @@ Result<std::vector<std::uint8_t>> parse_pcs_addresses(std::string_view text) {
         const auto comma = text.find(',', start);
         const std::string item(text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
         char* end = nullptr;
-        const long v = item.empty() ? -1 : std::strtol(item.c_str(), &end, 0);
+        // Decimal, or hexadecimal with 0x; never octal ("010" is ten).
+        const bool hex = item.size() > 2 && item[0] == '0' && (item[1] == 'x' || item[1] == 'X');
+        const long v = item.empty() ? -1 : std::strtol(item.c_str() + (hex ? 2 : 0), &end, hex ? 16 : 10);
         if (item.empty() || *end != '\0' || (v != kBroadcastAddress && !is_valid_pcs_address(static_cast<unsigned>(v))) ||
             v > 254)
             return make_error(ErrorKind::invalid_argument,

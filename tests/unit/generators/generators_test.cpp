@@ -39,11 +39,12 @@ TEST_CASE("PCS address lists") {
     CHECK(parse_pcs_addresses("250").value() == std::vector<std::uint8_t>{250});
     CHECK(parse_pcs_addresses("0xFA,1,1,2").value() == std::vector<std::uint8_t>{1, 2, 250});
     CHECK(parse_pcs_addresses("0,7").value() == std::vector<std::uint8_t>{0, 7});
+    CHECK(parse_pcs_addresses("010,0X0a").value() == std::vector<std::uint8_t>{10});  // never octal
     const auto all = parse_pcs_addresses("all").value();
     CHECK(all.size() == 254);  // broadcast and 1…254 without 0xB4
     CHECK(all.front() == 0);
     CHECK(std::find(all.begin(), all.end(), 0xB4) == all.end());
-    for (const char* bad : {"", "180", "0xB4", "255", "-1", "abc", "1,,2", "1,"}) {
+    for (const char* bad : {"", "180", "0xB4", "255", "-1", "abc", "1,,2", "1,", "0x", "0x-1", "1.5"}) {
         INFO(bad);
         const auto r = parse_pcs_addresses(bad);
         REQUIRE_FALSE(r.ok());
