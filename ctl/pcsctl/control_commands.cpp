@@ -1,6 +1,8 @@
 // Commands that act on modules: start, stop, reset-faults, estop, set, self-start, limits,
 // setting, clock, version; and the offline fault table.
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <iostream>
 
@@ -11,6 +13,7 @@
 #include "protocol/codec.h"
 #include "protocol/faults.h"
 #include "protocol/modes.h"
+#include "protocol/setting_values.h"
 #include "protocol/settings.h"
 
 namespace ystpcs::ctl {
@@ -169,6 +172,36 @@ int run_limits(const GlobalOptions& g, std::span<const std::string> args) {
 }
 
 // setting get NAME | setting set NAME VALUE  (VALUE: a number, on/off, or k=v,k=v)
+namespace {
+
+// Engineering values with their units and enumeration texts, in the order of the frames; the
+// working_mode parameters with the mode's own scales (the daemon scaled them).
+void print_setting(const std::string& module, const std::string& name, const json& values) {
+    const protocol::SettingDef* setting = protocol::find_setting(std::string_view(name));
+    const protocol::ModeDef* mode = nullptr;
+    if (const auto it = values.find("mode_reading.mode"); it != values.end() && it->is_number())
+        mode = protocol::find_mode(std::llround(it->get<double>()));
+    struct Row {
+        std::size_t position;
+        std::string key, text;
+    };
+    std::vector<Row> rows;
+    for (const auto& [k, val] : values.items()) {
+        Row row{SIZE_MAX, k, val.dump()};
+        if (setting != nullptr && val.is_number())
+            if (const auto field = protocol::find_setting_field(*setting, k, mode)) {
+                row.position = field->position;
+                row.text = protocol::format_setting_value(field->signal, val.get<double>());
+            }
+        rows.push_back(std::move(row));
+    }
+    std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.position < b.position; });
+    std::printf("%s %s:\n", module.c_str(), name.c_str());
+    for (const auto& r : rows) std::printf("  %-36s %s\n", r.key.c_str(), r.text.c_str());
+}
+
+}  // namespace
+
 int run_setting(const GlobalOptions& g, std::span<const std::string> args) {
     if (args.size() < 2 || (args[0] != "get" && args[0] != "set") || (args[0] == "get" && args.size() != 2) ||
         (args[0] == "set" && args.size() != 3)) {
@@ -185,8 +218,7 @@ int run_setting(const GlobalOptions& g, std::span<const std::string> args) {
         if (g.json) {
             std::cout << json{{"module", m->name()}, {"setting", name}, {"value", j}}.dump() << '\n';
         } else {
-            std::printf("%s %s:\n", m->name().c_str(), name.c_str());
-            for (const auto& [k, val] : j.items()) std::printf("  %-36s %s\n", k.c_str(), val.dump().c_str());
+            print_setting(m->name(), name, j);
         }
         return exit_ok;
     }

@@ -1,4 +1,4 @@
-// pcsctl: the command-line client of ystpcs. Everything but `decode`, `faults` and
+// pcsctl: the command-line client of ystpcs. Everything but `decode`, `export`, `faults` and
 // `list-interfaces` goes through ystpcsd's D-Bus API.
 #include <cstdio>
 #include <cstdlib>
@@ -126,6 +126,23 @@ constexpr Command kCommands[] = {
      "mode is known from an earlier 0x0B/0x36 of the same PCS in the stream.\n"
      "Exit status: 0, or 1 when a file cannot be read.\n",
      run_decode},
+    {"export", "", "the protocol as a DBC file or a Wireshark dissector (no daemon needed)",
+     "usage: pcsctl export dbc [--address ADDRESSES] [-o FILE]\n"
+     "       pcsctl export wireshark [-o FILE]\n"
+     "\n"
+     "Both are generated from the protocol table that pcsctl decode and ystpcsd use; the copies\n"
+     "for PCS 0xFA are docs/ystech-pcs.dbc and docs/ystech-pcs.lua (installed in /usr/share/ystpcs).\n"
+     "\n"
+     "dbc        every frame in both directions as a DBC file (SavvyCAN, BusMaster, CANdb++,\n"
+     "           canmatrix, cantools). --address: the PCS addresses (default 250 = 0xFA), e.g.\n"
+     "           1,2,0xFA; 0 adds the broadcast commands; all: every address and broadcast.\n"
+     "           Mode-parameter frames (0x0C/0x0D/0x37/0x38) are raw i32 with each mode's scale\n"
+     "           in their comments: the mode is in another frame, which DBC cannot multiplex on.\n"
+     "wireshark  a Lua dissector for Wireshark and tshark (any address; SocketCAN pcap and candump\n"
+     "           logs): tshark -X lua_script:ystech-pcs.lua -r capture.log -V\n"
+     "\n"
+     "-o FILE writes to FILE instead of standard output.\n",
+     run_export},
     {"faults", "", "the fault table of the protocol (no daemon needed)",
      "usage: pcsctl faults [CODE]\n\nEvery fault code with its meaning and recommended action, or one (decimal or 0x...).\n",
      run_faults},

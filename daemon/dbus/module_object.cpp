@@ -10,6 +10,7 @@
 #include "protocol/faults.h"
 #include "protocol/heartbeat.h"
 #include "protocol/running_states.h"
+#include "protocol/setting_values.h"
 
 namespace ystpcs::dbus {
 
@@ -307,10 +308,7 @@ void ModuleObject::ReadSetting(sdbus::Result<sdbus::Variant>&& result, std::stri
             context_.ops.read_setting(module_, who, *s, [r, s](ystpcs::Result<engine::Replies> replies) {
                 if (!replies) return answer_error(r, to_dbus_error(replies.error()));
                 std::map<std::string, double> out;
-                for (const auto& f : replies.value())
-                    for (std::size_t i = 0; i < f.def->signals.size(); ++i)
-                        out[(s->read_count > 1 ? std::string(f.def->name) + "." : "") +
-                            std::string(f.def->signals[i].name)] = f.value[i];
+                for (auto& v : setting_values(*s, replies.value())) out[std::move(v.key)] = v.value;
                 answer(r, sdbus::Variant(out));
             });
         });

@@ -158,8 +158,25 @@ inline constexpr std::string_view kFaultClearingProcedure =
 
 namespace detail {
 std::string_view fault_meaning(std::int64_t raw);
+// Every listed code with its meaning, "no fault" first and ranges ("33–36") one entry per code:
+// the value tables of the DBC file and the Wireshark dissector list them.
+inline constexpr std::size_t count_fault_codes() {
+    std::size_t n = 1;
+    for (const auto& f : kFaults) n += static_cast<std::size_t>(f.last - f.first) + 1;
+    return n;
 }
-// Open enum: every code decodes to a text, and any u16 may be encoded.
-inline constexpr EnumDef kFaultEnum{"fault code", {}, false, detail::fault_meaning};
+inline constexpr auto make_fault_entries() {
+    std::array<EnumEntry, count_fault_codes()> out{};
+    std::size_t n = 0;
+    out[n++] = {fault_code::none, "no fault"};
+    for (const auto& f : kFaults)
+        for (std::uint32_t code = f.first; code <= f.last; ++code) out[n++] = {code, f.meaning};
+    return out;
+}
+inline constexpr auto kFaultEntries = make_fault_entries();
+}  // namespace detail
+// Open enum: every code decodes to a text (unlisted ones to the appendix's "other" rows), and
+// any u16 may be encoded.
+inline constexpr EnumDef kFaultEnum{"fault code", detail::kFaultEntries, false, detail::fault_meaning};
 
 }  // namespace ystpcs::protocol

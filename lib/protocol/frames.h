@@ -30,6 +30,12 @@ enum class FrameRole : std::uint8_t {
     periodic,   // RX every 200 ms
 };
 
+// Spec §1/§2: the bus's bit rate, the period of the periodic frames and of the heartbeat, and
+// how long a PCS waits for the heartbeat before it faults (0x800D) and shuts down.
+inline constexpr std::uint32_t kBitRate_bps = 250'000;
+inline constexpr std::uint32_t kFramePeriod_ms = 200;
+inline constexpr std::uint32_t kHeartbeatTimeout_ms = 5'000;
+
 struct FrameDef {
     std::uint8_t pf;
     Direction direction;
@@ -74,7 +80,7 @@ inline constexpr EnumDef kGridSwitchingWriteEnum{"on/off-grid switching", kGridS
 // The read reply knows a third value the write frame cannot set (3.6: "2 IO switching").
 inline constexpr EnumEntry kGridSwitchingReadEntries[] = {
     {0, "disabled"}, {1, "automatic switching"}, {2, "IO switching"}};
-inline constexpr EnumDef kGridSwitchingReadEnum{"on/off-grid switching", kGridSwitchingReadEntries};
+inline constexpr EnumDef kGridSwitchingReadEnum{"on/off-grid switching (read)", kGridSwitchingReadEntries};
 inline constexpr EnumEntry kModuleParallelEntries[] = {{0, "single"}, {1, "host"}, {2, "slave"}};
 inline constexpr EnumDef kModuleParallelEnum{"module parallel mode", kModuleParallelEntries};
 inline constexpr EnumEntry kChannelParallelModeEntries[] = {

@@ -81,7 +81,7 @@ inline constexpr auto kProtectionSetEntries = make_protection_entries();
 
 inline constexpr EnumDef kReadSettingEnum{"special setting", detail::kReadSettingEntries, true};
 inline constexpr EnumDef kWriteSettingEnum{
-    "special setting", std::span(detail::kWriteSettingEntriesPadded).first(detail::count_writable()), true};
+    "writable special setting", std::span(detail::kWriteSettingEntriesPadded).first(detail::count_writable()), true};
 inline constexpr EnumDef kProtectionSetEnum{"protection set", detail::kProtectionSetEntries, true};
 
 }  // namespace ystpcs::protocol

@@ -77,7 +77,18 @@ Range valid_range(const SignalDef& sig) {
     return Range{to_engineering(sig, raw_min(sig.type)), to_engineering(sig, raw_max(sig.type))};
 }
 
-double to_engineering(const SignalDef& sig, std::int64_t raw) { return scale_raw(raw, sig.scale_exp) + sig.offset; }
+double to_engineering(const SignalDef& sig, std::int64_t raw) {
+    // With an offset, one division of whole numbers: 4152 × 0.1 − 50 as (4152 − 500) / 10 is the
+    // double nearest 365.2, while 415.2 − 50 is 365.20000000000005 (binary noise every printer
+    // of shortest round-trip digits shows). Every offset of the table is a whole number of steps.
+    if (sig.scale_exp < 0 && sig.offset != 0) {
+        const double steps_per_unit = pow10(-sig.scale_exp);
+        const double offset_steps = sig.offset * steps_per_unit;
+        if (offset_steps == std::round(offset_steps))
+            return (static_cast<double>(raw) + offset_steps) / steps_per_unit;
+    }
+    return scale_raw(raw, sig.scale_exp) + sig.offset;
+}
 
 int decimals(const SignalDef& sig) { return sig.scale_exp < 0 ? -sig.scale_exp : 0; }
 

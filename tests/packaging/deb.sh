@@ -28,7 +28,8 @@ sed 's/^/#   /' "$out/lintian.log"
 dpkg-deb -c "$main_deb" >"$out/contents"
 for f in ./usr/sbin/ystpcsd ./usr/bin/pcsctl ./lib/systemd/system/ystpcsd.service ./usr/lib/sysusers.d/ystpcs.conf \
     ./usr/share/dbus-1/system.d/org.ystpcs.pcs1.conf ./etc/ystpcsd/ystpcsd.json ./usr/share/man/man8/ystpcsd.8.gz \
-    ./usr/share/man/man1/pcsctl.1.gz ./usr/share/man/man5/ystpcsd.json.5.gz ./usr/share/bash-completion/completions/pcsctl; do
+    ./usr/share/man/man1/pcsctl.1.gz ./usr/share/man/man5/ystpcsd.json.5.gz ./usr/share/bash-completion/completions/pcsctl \
+    ./usr/share/ystpcs/ystech-pcs.dbc ./usr/share/ystpcs/ystech-pcs.lua; do
     grep -q " $f\$" "$out/contents" || fail "$f not in $(basename "$main_deb")"
 done
 dpkg-deb -c "$sim_deb" | grep ' ./usr/bin/pcs-sim$' >/dev/null || fail "pcs-sim not in $(basename "$sim_deb")"

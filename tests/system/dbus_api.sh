@@ -52,7 +52,7 @@ expect_exit 2 pcsctl -m 9 status
 expect_exit 0 pcsctl --help
 assert_contains "$OUT" "Exit status"
 for c in status list monitor start stop reset-faults estop set self-start limits setting version clock record log \
-         list-interfaces decode faults; do
+         list-interfaces decode export faults; do
     expect_exit 0 pcsctl "$c" --help
     assert_contains "$OUT" "usage: pcsctl"
 done
@@ -106,6 +106,12 @@ expect_exit 0 pcsctl -m 2 set cp -10kW
 expect_exit 0 pcsctl -m 2 set cr 50ohm
 expect_exit 0 pcsctl -m 2 set cv 660V
 expect_exit 0 pcsctl -m 2 set mode pulse_current 20A -20A 2s 50%
+# The mode parameters in engineering values with units, as the mode read back says.
+expect_exit 0 pcsctl -m 2 setting get working_mode
+assert_contains "$OUT" "mode_reading.mode                    40 (DC pulse current)"
+assert_contains "$OUT" "mode_params_12_reading.current_2_a   -20.000 A"
+assert_contains "$OUT" "mode_params_34_reading.cycle_time_s  2.00 s"
+assert_contains "$OUT" "mode_params_34_reading.duty_pct      50.00 %"
 expect_exit 0 pcsctl -m 2 set mode standby
 expect_exit 0 pcsctl -m 1 self-start on
 expect_exit 0 pcsctl -m 1 --json status
@@ -121,7 +127,8 @@ expect_exit 0 pcsctl -m 2 setting set bus_voltage bus_voltage_v=720V,reactive_po
 expect_exit 0 pcsctl -m 2 --json setting get bus_voltage
 [ "$(json_get "$OUT" "j['value']['bus_voltage_v']")" = 720.0 ] || fail "setting get: $OUT"
 expect_exit 0 pcsctl -m 2 setting set split_phase on
-expect_exit 0 pcsctl -m 2 setting get working_mode
+expect_exit 0 pcsctl -m 2 setting get bus_voltage
+assert_contains "$OUT" "bus_voltage_v                        720.0 V"
 expect_exit 2 pcsctl -m 2 setting set versions 1
 expect_exit 0 pcsctl clock sync
 # Not a count in a window: monitor runs until it has shown three changes (or 20 s pass).

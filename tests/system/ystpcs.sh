@@ -63,16 +63,7 @@ stop_ystpcsd() {
 }
 
 start_frame_stream() {
-    bg_start "$PY" -c '
-import os, sys, dbus
-bus = dbus.bus.BusConnection(sys.argv[1])
-manager = dbus.Interface(bus.get_object("org.ystpcs.pcs1", "/org/ystpcs/pcs1"), "org.ystpcs.pcs1.Manager")
-stream = os.fdopen(manager.OpenFrameStream({}).take(), "r")
-with open(sys.argv[2], "w") as out:
-    for line in stream:
-        out.write(line)
-        out.flush()
-' "$BUS" "$1"
+    bg_start "$PY" "$YSTPCS_SOURCE_ROOT/tests/system/frame_stream.py" "$BUS" "$1"
 }
 
 pcsctl() {

@@ -56,3 +56,12 @@ TEST_CASE("output layout and errors") {
     CHECK(sf["fields"]["fault_code"] == 0x800D);
     CHECK(sf["fields"]["fault_text"] == "CAN1 communication fault (also raised after the 5 s heartbeat timeout)");
 }
+
+TEST_CASE("JSON values are printed at their resolution, without binary noise") {
+    CaptureDecoder d;
+    // 0x12 outlet temperature 4152 × 0.1 − 50 °C; 0x11 current 9862 × 0.1 − 1000 A.
+    const auto capacity = d.to_json(d.decode("(1.0) can0 1812B4FA#04D20007A1201038"), 1).dump();
+    CHECK(capacity.find("\"outlet_temperature_c\":365.2}") != std::string::npos);
+    const auto dc = d.to_json(d.decode("(1.0) can0 1811B4FA#0FA02686FF380352"), 2).dump();
+    CHECK(dc.find("\"current_a\":-13.8,") != std::string::npos);
+}

@@ -150,3 +150,30 @@ TEST_CASE("every signal refuses one step beyond either end of its range") {
         }
     }
 }
+
+// A decoded value is the double nearest its decimal at the field's resolution, so every printer
+// (nlohmann's shortest round-trip digits, Python, D-Bus clients) shows 365.2, never
+// 365.20000000000005. Every raw value of the 16-bit fields with an offset (where the noise came
+// from), a spread of a few thousand of every other scaled field.
+TEST_CASE("decoded values carry no binary noise beyond their resolution") {
+    std::size_t checked = 0;
+    for (const auto& f : kFrames)
+        for (const auto& s : f.signals) {
+            if (s.scale_exp >= 0 && s.offset == 0) continue;  // whole numbers
+            const std::int64_t lo = raw_min(s.type), hi = raw_max(s.type);
+            const std::int64_t stride = s.offset != 0 && byte_width(s.type) <= 2 ? 1 : (hi - lo) / 2999;
+            for (std::int64_t raw = lo; raw <= hi; raw += stride) {
+                const double v = to_engineering(s, raw);
+                const double printed = std::stod(format_value(s, v));
+                if (v != printed) {
+                    INFO(qualified_name(f, s) << " raw " << raw << ": " << format_value(s, v));
+                    CHECK(v == printed);
+                    return;
+                }
+                ++checked;
+            }
+        }
+    CHECK(checked > 400'000);
+    CHECK(to_engineering(sig_of(pf::capacity_energy, "outlet_temperature_c"), 4152) == 365.2);
+    CHECK(to_engineering(sig_of(pf::dc_output, "current_a"), 9862) == -13.8);
+}

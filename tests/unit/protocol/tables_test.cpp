@@ -149,6 +149,17 @@ TEST_CASE("faults: ranges, the 'other' rows and no overlaps") {
             CHECK_FALSE((kFaults[i].first <= kFaults[j].last && kFaults[j].first <= kFaults[i].last));
     }
     CHECK(enum_text(kFaultEnum, 17) == "power above the boundary");
+    // The enumeration lists exactly the listed codes (ranges one by one) with the same texts.
+    std::size_t listed = 0;
+    for (std::uint32_t code = 0; code <= 0xFFFF; ++code) {
+        const auto info = fault_info(static_cast<std::uint16_t>(code));
+        listed += info.listed ? 1 : 0;
+        if (enum_lists(kFaultEnum, code) != info.listed || enum_text(kFaultEnum, code) != info.meaning) {
+            FAIL_CHECK("fault code " << code << ": enumeration and fault_info disagree");
+            break;
+        }
+    }
+    CHECK(listed == kFaultEnum.entries.size());
 }
 
 TEST_CASE("modes are found by code and name; parameters convert with range checks") {

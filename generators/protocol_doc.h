@@ -3,6 +3,6 @@
 
 #include <string>
 
-namespace ystpcs::codegen {
+namespace ystpcs::generators {
 std::string protocol_table_markdown();
 }

@@ -6,7 +6,7 @@
 
 #include "protocol/signal.h"
 
-namespace ystpcs::codegen {
+namespace ystpcs::generators {
 
 // D-Bus type of a value property: integers for enumerations and unscaled counts, double
 // for everything with a unit or a scale.
@@ -24,4 +24,4 @@ std::string with_generated_block(const std::string& xml, const std::string& bloc
 // A header with class ystpcs::dbus::ModuleValueProperties implementing every getter.
 std::string module_value_mixin_header(const std::string& adaptor_header);
 
-}  // namespace ystpcs::codegen
+}  // namespace ystpcs::generators

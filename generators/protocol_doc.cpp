@@ -1,26 +1,19 @@
-#include "codegen/protocol_doc.h"
+#include "generators/protocol_doc.h"
 
 #include <cstdio>
 #include <sstream>
 
+#include "generators/table_text.h"
 #include "protocol/codec.h"
-#include "protocol/replies.h"
 
-namespace ystpcs::codegen {
+namespace ystpcs::generators {
 
 namespace {
 
 using namespace protocol;
 
-std::string hex2(unsigned v) {
-    char b[8];
-    std::snprintf(b, sizeof b, "0x%02X", v);
-    return b;
-}
-
 std::string scale_text(const SignalDef& s) {
-    std::string out = s.scale_exp == 0 ? "1" : "0." + std::string(static_cast<std::size_t>(-s.scale_exp - 1), '0') + "1";
-    if (s.scale_exp > 0) out = "1" + std::string(static_cast<std::size_t>(s.scale_exp), '0');
+    std::string out = decimal_scale(s.scale_exp);
     if (s.offset != 0) {
         char b[32];
         std::snprintf(b, sizeof b, ", offset %g", s.offset);
@@ -41,35 +34,12 @@ std::string enum_values(const EnumDef& e) {
     return out;
 }
 
-std::string replies_of(const FrameDef& f) {
-    if (f.direction != Direction::to_pcs || f.role == FrameRole::heartbeat) return "";
-    std::string out;
-    auto add = [&out](const ReplyExpectation& e, const std::string& prefix) {
-        std::string r;
-        for (std::size_t i = 0; i < e.count; ++i) {
-            if (!r.empty()) r += " + ";
-            r += hex2(e.frames[i].pf);
-            if (e.frames[i].type) r += " type " + std::to_string(*e.frames[i].type);
-        }
-        if (!out.empty()) out += "; ";
-        out += prefix + r;
-    };
-    if (f.pf == pf::read_protection) {
-        for (const auto& p : kProtectionSets) add(*expected_reply(f.pf, p.type), "type " + std::to_string(p.type) + ": ");
-    } else if (f.pf == pf::read_setting) {
-        for (const auto& s : kSettings) add(*expected_reply(f.pf, s.type), "type " + std::to_string(s.type) + ": ");
-    } else if (const auto e = expected_reply(f.pf, 0)) {
-        add(*e, "");
-    }
-    return out;
-}
-
 }  // namespace
 
 std::string protocol_table_markdown() {
     std::ostringstream o;
     o << "# Protocol table\n\n"
-         "Generated from `lib/protocol/frames.h` by `ystpcs-codegen protocol-doc`; do not edit by hand\n"
+         "Generated from `lib/protocol/frames.h` by `ystpcs-generate protocol-doc`; do not edit by hand\n"
          "(`ninja -C build update-docs` rewrites it, and a test fails when it is out of date).\n\n"
          "`value = raw × scale + offset`, big-endian, bytes numbered 1–8. TX = controller → PCS,\n"
          "RX = PCS → controller. Field names are the JSON keys of `pcsctl decode`; D-Bus names are\n"
@@ -121,4 +91,4 @@ std::string protocol_table_markdown() {
     return o.str();
 }
 
-}  // namespace ystpcs::codegen
+}  // namespace ystpcs::generators

@@ -1,17 +1,20 @@
-// ystpcs-codegen: writes the artefacts that derive from the protocol table, or checks that
+// ystpcs-generate: writes the artefacts that derive from the protocol table, or checks that
 // the committed copies are current.
-//   ystpcs-codegen protocol-doc [--check FILE | --write FILE]
-//   ystpcs-codegen dbus-properties (--check | --write) dbus/org.ystpcs.pcs1.Module.xml
-//   ystpcs-codegen dbus-doc (--check | --write) docs/dbus-api.md
-//   ystpcs-codegen dbus-mixin ADAPTOR_HEADER OUTPUT
+//   ystpcs-generate protocol-doc [--check FILE | --write FILE]
+//   ystpcs-generate dbus-properties (--check | --write) dbus/org.ystpcs.pcs1.Module.xml
+//   ystpcs-generate dbus-doc (--check | --write) docs/dbus-api.md
+//   ystpcs-generate dbus-mixin ADAPTOR_HEADER OUTPUT
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 #include <string>
 
-#include "codegen/dbus_properties.h"
-#include "codegen/protocol_doc.h"
+#include "generators/dbc.h"
+#include "generators/dbus_properties.h"
+#include "generators/protocol_doc.h"
+#include "generators/wireshark_dissector.h"
+#include "protocol/can_id.h"
 
 namespace {
 
@@ -41,24 +44,28 @@ int emit(const std::string& text, const std::string& mode, const std::string& pa
 
 int usage() {
     std::fprintf(stderr,
-                 "usage: ystpcs-codegen protocol-doc [--check FILE | --write FILE]\n"
-                 "       ystpcs-codegen dbus-properties (--check | --write) MODULE_XML\n"
-                 "       ystpcs-codegen dbus-doc (--check | --write) DBUS_API_MD\n"
-                 "       ystpcs-codegen dbus-mixin ADAPTOR_HEADER OUTPUT\n");
+                 "usage: ystpcs-generate (protocol-doc | dbc | wireshark) [--check FILE | --write FILE]\n"
+                 "       ystpcs-generate dbus-properties (--check | --write) MODULE_XML\n"
+                 "       ystpcs-generate dbus-doc (--check | --write) DBUS_API_MD\n"
+                 "       ystpcs-generate dbus-mixin ADAPTOR_HEADER OUTPUT\n");
     return 2;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    using namespace ystpcs::codegen;
+    using namespace ystpcs::generators;
     if (argc < 2) return usage();
     const std::string what = argv[1];
-    if (what == "protocol-doc") {
+    if (what == "protocol-doc" || what == "dbc" || what == "wireshark") {
         if (argc != 2 && argc != 4) return usage();
         const std::string mode = argc == 4 ? argv[2] : "";
         if (!mode.empty() && mode != "--check" && mode != "--write") return usage();
-        return emit(protocol_table_markdown(), mode, argc == 4 ? argv[3] : "");
+        const std::uint8_t address[] = {ystpcs::protocol::kDefaultPcsAddress};
+        const std::string text = what == "protocol-doc" ? protocol_table_markdown()
+                                 : what == "dbc"        ? dbc_file(address)
+                                                        : wireshark_dissector_lua();
+        return emit(text, mode, argc == 4 ? argv[3] : "");
     }
     if (what == "dbus-properties" || what == "dbus-doc") {
         if (argc != 4) return usage();
@@ -77,6 +84,6 @@ int main(int argc, char** argv) {
         if (argc != 4) return usage();
         return write_all(argv[3], module_value_mixin_header(argv[2])) ? 0 : 1;
     }
-    std::fprintf(stderr, "ystpcs-codegen: unknown artefact '%s'\n", what.c_str());
+    std::fprintf(stderr, "ystpcs-generate: unknown artefact '%s'\n", what.c_str());
     return usage();
 }
