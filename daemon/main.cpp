@@ -10,7 +10,7 @@
 
 #include "daemon/config.h"
 #include "daemon/daemon.h"
-#include "daemon/logging.h"
+#include "runtime/logging.h"
 
 namespace {
 
@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
         config = loaded.value();
     }
     overrides.apply(config);
-    if (auto r = setup_logging(config.log_level); !r) usage_error(r.error().message);
+    if (auto r = ystpcs::runtime::setup_logging("ystpcsd", config.log_level); !r) usage_error(r.error().message);
 
     // Signals arrive through sd-event's signalfd; they must be blocked for the process.
     sigset_t mask;
