@@ -11,6 +11,7 @@
 #include "daemon/config.h"
 #include "daemon/daemon.h"
 #include "runtime/logging.h"
+#include "runtime/sd_event_loop.h"
 
 namespace {
 
@@ -92,11 +93,7 @@ int main(int argc, char** argv) {
     if (auto r = ystpcs::runtime::setup_logging("ystpcsd", config.log_level); !r) usage_error(r.error().message);
 
     // Signals arrive through sd-event's signalfd; they must be blocked for the process.
-    sigset_t mask;
-    sigemptyset(&mask);
-    for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) sigaddset(&mask, s);
-    sigprocmask(SIG_BLOCK, &mask, nullptr);
-    signal(SIGPIPE, SIG_IGN);
+    ystpcs::runtime::block_signals_for_loop({SIGTERM, SIGINT, SIGHUP, SIGUSR1});
 
     try {
         Daemon daemon(config, config_path, overrides);

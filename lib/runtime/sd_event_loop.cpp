@@ -1,5 +1,6 @@
 #include "runtime/sd_event_loop.h"
 
+#include <csignal>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -82,6 +83,14 @@ private:
 };
 
 }  // namespace
+
+void block_signals_for_loop(std::initializer_list<int> signals) {
+    sigset_t mask;
+    sigemptyset(&mask);
+    for (int s : signals) sigaddset(&mask, s);
+    sigprocmask(SIG_BLOCK, &mask, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+}
 
 void run_guarded(const char* what, const std::function<void()>& fn) noexcept {
     try {
