@@ -1,7 +1,12 @@
 #include "bridge/bridge.h"
 
+#include <grp.h>
 #include <signal.h>
 #include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
@@ -10,6 +15,24 @@
 #include "runtime/bus_connection.h"
 
 namespace ystpcs::bridge {
+
+namespace {
+
+// ystpcsd's default control_group; an installation may name another (its configuration is not
+// the bridge's to read), so this only warns.
+constexpr const char* kDefaultControlGroup = "ystpcs";
+
+bool may_change_modules() {
+    if (geteuid() == 0) return true;
+    const group* g = getgrnam(kDefaultControlGroup);
+    if (!g) return false;
+    if (getegid() == g->gr_gid) return true;
+    std::vector<gid_t> groups(static_cast<std::size_t>(std::max(0, getgroups(0, nullptr))));
+    const int n = getgroups(static_cast<int>(groups.size()), groups.data());
+    return std::find(groups.begin(), groups.begin() + std::max(0, n), g->gr_gid) != groups.begin() + std::max(0, n);
+}
+
+}  // namespace
 
 Bridge::Bridge(BridgeConfig config) : config_(std::move(config)) {}
 
@@ -56,6 +79,10 @@ Result<void> Bridge::start() {
         spdlog::info("MQTT to {} as site '{}'; writes {}", mqtt_->endpoint(), config_.site,
                      config_.mqtt.writes.enabled ? "enabled for " + std::to_string(config_.mqtt.writes.modules.size()) + " module(s)"
                                                  : "disabled");
+        if (config_.mqtt.writes.enabled && !may_change_modules())
+            spdlog::warn("MQTT writes are enabled, but this process is neither root nor in the group '{}': ystpcsd's bus "
+                         "policy will refuse them (AccessDenied) unless its control group is another one (SupplementaryGroups=)",
+                         kDefaultControlGroup);
     }
     status_timer_ = loop_.create_timer([this] {
         report_status();

@@ -86,7 +86,7 @@ Result<void> parse_mqtt(const ConfigReader& m, MqttConfig& c) {
     if (c.host.empty()) return config_error(m.path("host"), "must not be empty");
     TRY(port(m, "port", c.port));
     TRY(m.string("client_id", c.client_id));
-    if (c.client_id.size() > 23 * 4) return config_error(m.path("client_id"), "must be at most 92 characters");
+    if (c.client_id.size() > 128) return config_error(m.path("client_id"), "must be at most 128 characters");
     long long keepalive = c.keepalive_s;
     TRY(m.integer("keepalive_s", keepalive, 5, 3600));
     c.keepalive_s = static_cast<unsigned>(keepalive);

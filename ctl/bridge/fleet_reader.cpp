@@ -59,6 +59,7 @@ void FleetReader::start() {
             runtime::run_guarded("GetNameOwner", [&] {
                 if (e) {
                     spdlog::warn("ystpcsd is not on the bus ({}); waiting for it", e->getMessage());
+                    for (auto* o : observers_) o->daemon_changed(false);
                     return;
                 }
                 if (owner_.empty()) owner_is(owner);

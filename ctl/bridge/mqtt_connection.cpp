@@ -65,6 +65,12 @@ Result<void> MqttConnection::start() {
     mosquitto_connect_callback_set(mosq_, &MqttConnection::on_connect);
     mosquitto_disconnect_callback_set(mosq_, &MqttConnection::on_disconnect);
     mosquitto_message_callback_set(mosq_, &MqttConnection::on_message);
+    // The library says why a connection failed (a certificate that does not verify, a host
+    // name that does not match) only in its log.
+    mosquitto_log_callback_set(mosq_, [](mosquitto*, void*, int level, const char* text) {
+        if (level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING)) spdlog::warn("MQTT: {}", text);
+        else spdlog::trace("MQTT: {}", text);
+    });
     int rc = mosquitto_will_set(mosq_, will_.topic.c_str(), static_cast<int>(will_.payload.size()), will_.payload.data(), 1, true);
     if (rc != MOSQ_ERR_SUCCESS) return make_error(ErrorKind::invalid_argument, "MQTT last will: " + error_text(rc));
     if (!config_.username.empty()) {

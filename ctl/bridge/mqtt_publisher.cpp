@@ -38,7 +38,8 @@ MqttPublisher::MqttPublisher(runtime::EventLoop& loop, const BridgeConfig& confi
         const auto next = flush_timer_->deadline() + interval_;
         flush_timer_->arm(next > loop_.now() ? next : loop_.now() + interval_);
     });
-    set(topic(kDaemonService, "0", "Connected"), false, false);
+    // Not known until the bus answers.
+    set(topic(kDaemonService, "0", "Connected"), nullptr, false);
 }
 
 Result<void> MqttPublisher::start() {

@@ -3,14 +3,15 @@
 # rules, a Mosquitto broker on 127.0.0.1 (with users), mosquitto_sub/_pub as the lab's clients,
 # curl and promtool for /metrics. Three bridges: "rack" (root, writes enabled for sim/1),
 # "guest" (uid nobody, writes enabled: the bus policy refuses them) and "ro" (writes disabled).
-# Checked: the dbus-flashmq layout, keep-alive and read requests, the metrics (promtool check
+# Checked: the dbus-flashmq layout, TLS (the test's own CA accepted, another refused), user and
+# password, keep-alive and read requests, the metrics (promtool check
 # metrics), writes that start a module and writes refused (disabled, not listed, mode change,
 # out of range by the daemon's own validation, access denied, rate limit; a stop never held
 # back), stale values (null / no sample), ystpcsd restarting, the broker restarting (reconnect
 # with backoff, republish), the clean stop and the last will. Runs on the host.
 . "${GUEST_LIB:?}"
 . "$YSTPCS_SOURCE_ROOT/tests/system/ystpcs.sh"
-require_cmd dbus-daemon busctl setpriv mosquitto mosquitto_sub mosquitto_pub mosquitto_passwd curl
+require_cmd dbus-daemon busctl setpriv mosquitto mosquitto_sub mosquitto_pub mosquitto_passwd curl openssl
 [ "$(id -u)" = 0 ] || skip "needs root (to run a bridge as nobody)"
 BRIDGE=$YSTPCS_BUILD_ROOT/ctl/bridge/ystpcs-bridge
 PROMTOOL=$YSTPCS_BUILD_ROOT/promtool/promtool
@@ -20,21 +21,57 @@ PROMTOOL=$YSTPCS_BUILD_ROOT/promtool/promtool
 DIR=$(mktemp -d /tmp/ystpcs-bridge-XXXXXX)
 trap 'stop_bg; rm -rf "$DIR"' EXIT
 chmod 0755 "$DIR"
+
+# --- docs/fleet.md: its alert rules pass promtool, its dashboard uses documented metrics --------
+doc_block() {  # the fenced block between <!-- BEGIN $1 ... --> and <!-- END $1 -->
+    awk -v name="$1" 'index($0, "<!-- BEGIN " name) == 1 { on = 1; next } index($0, "<!-- END " name) == 1 { on = 0 }
+                      on && !/^```/' "$YSTPCS_SOURCE_ROOT/docs/fleet.md"
+}
+doc_block "alert rules" >"$DIR/rules.yml"
+[ -s "$DIR/rules.yml" ] || fail "no alert rules in docs/fleet.md"
+"$PROMTOOL" check rules "$DIR/rules.yml" >"$DIR/rules.log" 2>&1 || fail "promtool check rules (docs/fleet.md): $(cat "$DIR/rules.log")"
+doc_block "grafana dashboard" >"$DIR/dashboard.json"
+"$PY" - "$DIR/dashboard.json" "$YSTPCS_SOURCE_ROOT/docs/fleet.md" <<'PYEOF' || fail "the dashboard in docs/fleet.md"
+import json, re, sys
+dashboard = json.load(open(sys.argv[1]))
+documented = set(re.findall(r"^\| `(ystpcs_[a-z_]+)` \|", open(sys.argv[2]).read(), re.M))
+used = {m for p in dashboard["panels"] for t in p.get("targets", []) for m in re.findall(r"ystpcs_[a-z_]+", t["expr"])}
+unknown = used - documented
+assert used and not unknown, "metrics not in the table: %s" % sorted(unknown)
+PYEOF
 free_port() { "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 MQTT_PORT=$(free_port)
 METRICS_PORT=$(free_port)
 
-# --- the broker: users "bridge" (the bridges) and "watcher" (the test's clients) ---------------
+# --- the broker: users "bridge" (the bridges) and "watcher" (the test's clients); a plain and a
+# TLS listener, the latter with a certificate for 127.0.0.1 from a CA of the test's own --------
 mosquitto_passwd -b -c "$DIR/users" watcher watch >/dev/null
 mosquitto_passwd -b "$DIR/users" bridge bridge-secret >/dev/null
 grep watcher "$DIR/users" >"$DIR/users.watcher-only"
 printf 'bridge-secret\n' >"$DIR/bridge.password"
-chmod 0644 "$DIR/bridge.password" "$DIR/users"
+make_ca() {  # NAME: NAME.pem, NAME.key
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=ystpcs test $1" \
+        -keyout "$DIR/$1.key" -out "$DIR/$1.pem" 2>/dev/null || fail "openssl: CA $1"
+}
+make_ca lab-ca
+make_ca other-ca
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=127.0.0.1 \
+    -keyout "$DIR/broker.key" -out "$DIR/broker.csr" 2>/dev/null || fail "openssl: broker key"
+printf 'subjectAltName=IP:127.0.0.1\n' >"$DIR/broker.ext"
+openssl x509 -req -in "$DIR/broker.csr" -CA "$DIR/lab-ca.pem" -CAkey "$DIR/lab-ca.key" -CAcreateserial -days 2 \
+    -extfile "$DIR/broker.ext" -out "$DIR/broker.pem" 2>/dev/null || fail "openssl: broker certificate"
+TLS_PORT=$(free_port)
 cat >"$DIR/mosquitto.conf" <<EOF
-listener $MQTT_PORT 127.0.0.1
 allow_anonymous false
 password_file $DIR/users
+listener $MQTT_PORT 127.0.0.1
+listener $TLS_PORT 127.0.0.1
+cafile $DIR/lab-ca.pem
+certfile $DIR/broker.pem
+keyfile $DIR/broker.key
 EOF
+# The broker drops root for its own user: everything it reads must be readable to it.
+chmod 0644 "$DIR"/*
 start_broker() {
     bg_start mosquitto -c "$DIR/mosquitto.conf" >>"$DIR/mosquitto.log" 2>&1
     BROKER_PID=$BG_PID
@@ -78,14 +115,17 @@ start_ystpcsd "$DIR/daemon.log" --config "$DIR/ystpcsd.json"
 wait_for 10 sh -c "[ \"\$(busctl --address='$BUS' get-property org.ystpcs.pcs1 /org/ystpcs/pcs1/sim/1 org.ystpcs.pcs1.Module RunningState)\" = 'y 13' ]" ||
     fail "module 1 not in standby"
 
-bridge_config() {  # NAME SITE METRICS WRITES
+bridge_config() {  # NAME SITE METRICS WRITES [PORT CA]: with CA, TLS trusting CA.pem
+    _tls=false
+    [ -z "${6:-}" ] || _tls=true
     cat >"$DIR/$1.json" <<EOF
 {
   // $1: the test's bridge
   "site": "$2", "poll_interval_s": 1, "log_level": "debug",
   "metrics": {"enabled": $3, "address": "127.0.0.1", "port": $METRICS_PORT},
-  "mqtt": {"enabled": true, "port": $MQTT_PORT, "username": "bridge", "password_file": "$DIR/bridge.password",
+  "mqtt": {"enabled": true, "port": ${5:-$MQTT_PORT}, "username": "bridge", "password_file": "$DIR/bridge.password",
            "keepalive_s": 5, "publish_interval_s": 0.5, "reconnect_min_s": 0.5, "reconnect_max_s": 2,
+           "tls": {"enabled": $_tls, "ca_file": "$DIR/${6:-lab-ca}.pem"},
            "writes": {"enabled": $4, "modules": ["sim/1"], "per_minute": 6, "burst": 3}}
 }
 EOF
@@ -93,6 +133,8 @@ EOF
 bridge_config rack rack true true
 bridge_config guest guest false true
 bridge_config ro ro false false
+bridge_config tls tls false false "$TLS_PORT" lab-ca
+bridge_config badca badca false false "$TLS_PORT" other-ca
 expect_exit 0 "$BRIDGE" --config "$DIR/rack.json" --check-config
 assert_contains "$OUT" "writes enabled for sim/1"
 expect_exit 78 "$BRIDGE" --config "$DIR/users"
@@ -104,6 +146,10 @@ RACK_PID=$BG_PID
 bg_start setpriv --reuid=nobody --regid=nogroup --clear-groups "$BRIDGE" --config "$DIR/guest.json" --bus-address "$BUS" >>"$DIR/guest.log" 2>&1
 bg_start "$BRIDGE" --config "$DIR/ro.json" --bus-address "$BUS" >>"$DIR/ro.log" 2>&1
 RO_PID=$BG_PID
+bg_start "$BRIDGE" --config "$DIR/tls.json" --bus-address "$BUS" >>"$DIR/tls.log" 2>&1
+TLS_PID=$BG_PID
+bg_start "$BRIDGE" --config "$DIR/badca.json" --bus-address "$BUS" >>"$DIR/badca.log" 2>&1
+BADCA_PID=$BG_PID
 
 # --- publishing ------------------------------------------------------------------------------------
 wait_seen 10 "$DIR/all.log" 'N/rack/bridge/0/Status {"value":"online"}'
@@ -115,6 +161,13 @@ wait_seen 10 "$DIR/all.log" 'N/rack/can/sim/State {"value":"up"}'
 wait_seen 10 "$DIR/all.log" 'N/rack/ystpcsd/0/Modules {"value":["sim/1","sim/2"]}'
 wait_seen 10 "$DIR/all.log" 'N/guest/pcs/sim_1/Address {"value":1}'
 wait_seen 10 "$DIR/all.log" 'N/ro/pcs/sim_2/Address {"value":2}'
+# TLS: the bridge that trusts the lab's CA gets in; the one that trusts another CA never does
+# (its log says why: the positive marker before the negative check).
+wait_seen 10 "$DIR/all.log" 'N/tls/pcs/sim_1/Address {"value":1}'
+wait_for 10 grep -q "cannot connect to 127.0.0.1:$TLS_PORT" "$DIR/badca.log" || fail "the bridge with another CA: $(tail -3 "$DIR/badca.log")"
+grep -q '^N/badca/' "$DIR/all.log" && fail "a bridge that does not trust the broker's CA connected"
+info "TLS: connected with the lab's CA, refused with another ($(grep -m1 'cannot connect' "$DIR/badca.log" | sed 's/.*(\(.*\)).*/\1/'))"
+kill "$TLS_PID" "$BADCA_PID"
 grep -q '^N/rack/pcs/sim_1/DcVoltage {"value":6[0-9][0-9]' "$DIR/all.log" || fail "no DC voltage: $(grep DcVoltage "$DIR/all.log" | head -2)"
 info "published in the dbus-flashmq layout: $(grep -c '^N/rack/' "$DIR/all.log") messages of site rack so far"
 
@@ -190,6 +243,7 @@ wait_result ro "$DIR/all.log" ro-stop
 pub -t W/guest/pcs/sim_1/Stop -m '{"value": 1, "id": "guest-stop"}'
 wait_result guest "$DIR/all.log" guest-stop
 [ "$(result_field error)" = org.freedesktop.DBus.Error.AccessDenied ] || fail "access denied: $RESULT"
+grep -q 'neither root nor in the group' "$DIR/guest.log" || fail "the bridge running as nobody did not warn that writes will be refused"
 # The answers above came after the refusals: nothing was started or stopped by them.
 [ "$(prop_of 2 RunningState)" = 13 ] || fail "sim/2 left standby: $(prop_of 2 RunningState)"
 [ "$(prop_of 1 RunningState)" = 12 ] || fail "sim/1 stopped by a refused write: $(prop_of 1 RunningState)"

@@ -4,6 +4,11 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
 
 #include "bridge/config.h"
 #include "bridge/fleet_state.h"
@@ -84,6 +89,18 @@ TEST_CASE("a full bridge configuration parses, with comments") {
 TEST_CASE("the defaults: both parts off, localhost, writes off") {
     const auto r = parse_bridge_config("{}");
     REQUIRE(r.ok());
+    CHECK_FALSE(r.value().metrics.enabled);
+    CHECK(r.value().metrics.address == "127.0.0.1");
+    CHECK_FALSE(r.value().mqtt.enabled);
+    CHECK_FALSE(r.value().mqtt.writes.enabled);
+    CHECK(r.value().mqtt.writes.modules.empty());
+}
+
+TEST_CASE("the shipped configuration parses, with both parts off and metrics on localhost") {
+    const char* root = std::getenv("YSTPCS_SOURCE_ROOT");
+    REQUIRE(root != nullptr);
+    const auto r = load_bridge_config(std::string(root) + "/systemd/ystpcs-bridge.json");
+    REQUIRE_MESSAGE(r.ok(), r.error().message);
     CHECK_FALSE(r.value().metrics.enabled);
     CHECK(r.value().metrics.address == "127.0.0.1");
     CHECK_FALSE(r.value().mqtt.enabled);
@@ -204,6 +221,10 @@ TEST_CASE("metrics: base units, states as labels, counters, stale values left ou
     CHECK(text.find("# TYPE ystpcs_module_running_state gauge") < text.find("ystpcs_module_running_state{"));
     CHECK(text.find("# TYPE ystpcs_module_running_state gauge") == text.rfind("# TYPE ystpcs_module_running_state gauge"));
 
+    // ystpcsd's percentiles are bucket bounds; they never pass the exact maximum here.
+    state.update_manager({{"Heartbeat", {{"ticks", 500}, {"p50_lateness_us", 80}, {"p99_lateness_us", 1210}, {"max_lateness_us", 1203}}}});
+    CHECK(has_line(render_metrics(state, stats), "ystpcs_heartbeat_lateness_seconds{quantile=\"0.99\"} 0.001203"));
+
     // A fault, with its code and text.
     auto* m = state.module("/org/ystpcs/pcs1/can0/250");
     m->update({{"FaultCode", 0x800D}, {"FaultText", "CAN1 communication fault"}}, true);
@@ -224,6 +245,52 @@ TEST_CASE("metrics: base units, states as labels, counters, stale values left ou
     const std::string down = render_metrics(state, stats);
     CHECK(has_line(down, "ystpcs_daemon_up 0"));
     CHECK(down.find("ystpcs_module_") == std::string::npos);
+}
+
+TEST_CASE("docs/fleet.md lists every metric the bridge exposes, and no other") {
+    const char* root = std::getenv("YSTPCS_SOURCE_ROOT");
+    REQUIRE(root != nullptr);
+    std::ifstream doc(std::string(root) + "/docs/fleet.md");
+    REQUIRE(doc);
+    std::set<std::string> documented;
+    const std::regex row(R"(^\| `(ystpcs_[a-z_]+)` \|)");
+    for (std::string line; std::getline(doc, line);)
+        if (std::smatch m; std::regex_search(line, m, row)) documented.insert(m[1]);
+
+    // Everything at once: every value, a fault, a set-point of every unit, an interface.
+    FleetState state;
+    state.set_daemon_up(true);
+    json counters = json::object(), can_counters = json::object();
+    for (const char* k : {"rx", "tx", "heartbeats", "decode_errors", "unknown_frames", "replies", "late_replies", "timeouts",
+                          "retries", "rejected", "withdrawn", "links_lost"})
+        counters[k] = 1;
+    for (const char* k : {"rx", "tx", "tx_queued", "tx_dropped", "tx_withdrawn", "rx_overflow", "error_frames", "bus_off",
+                          "reopened", "not_pcs", "other_controller", "undiscovered"})
+        can_counters[k] = 1;
+    state.update_manager({{"Version", "0.1.0"}, {"StateFileError", ""},
+                          {"Heartbeat", {{"ticks", 1}, {"skipped", 0}, {"p50_lateness_us", 1}, {"p99_lateness_us", 1}, {"max_lateness_us", 1}}},
+                          {"Interfaces", json::array({{{"name", "can0"}, {"state", "up"}, {"counters", can_counters}}})}});
+    auto& m = state.add_module("/org/ystpcs/pcs1/can0/250", {"can0", 250});
+    std::map<std::string, json> props{{"Connected", true}, {"LastSeen", 1}, {"RunningState", 6}, {"RunningStateName", "fault"},
+                                      {"PowerStageActive", false}, {"FaultCode", 0x800D}, {"FaultText", "x"}, {"HeartbeatState", 2},
+                                      {"WorkingMode", "pulse"}, {"Counters", counters},
+                                      {"WorkingModeParameters", {{"voltage_v", 1}, {"current_a", 1}, {"power_w", 1}, {"reactive_power_var", 1},
+                                                                 {"resistance_ohm", 1}, {"cycle_time_s", 1}, {"duty_pct", 1}, {"frequency_hz", 1}}}};
+    std::set<std::string> reported{"RunningState", "FaultCode"};
+    for (const auto& vm : value_metrics()) {
+        props[std::string(vm.property)] = 1.0;
+        reported.insert(std::string(vm.property));
+    }
+    m.update(props, false);
+    m.mark_reported(reported);
+    const std::string text = render_metrics(state, {"0.1.0", "lab", true, true, 1, 1, {}});
+    std::set<std::string> emitted;
+    const std::regex type_line(R"(^# TYPE (\S+) )");
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);)
+        if (std::smatch t; std::regex_search(line, t, type_line)) emitted.insert(t[1]);
+    for (const auto& name : emitted) CHECK_MESSAGE(documented.count(name), name << " is not in docs/fleet.md");
+    for (const auto& name : documented) CHECK_MESSAGE(emitted.count(name), name << " is in docs/fleet.md but not emitted");
 }
 
 TEST_CASE("sample values and label values as the exposition format spells them") {
