@@ -39,10 +39,12 @@ Bridge::Bridge(BridgeConfig config) : config_(std::move(config)) {}
 Bridge::~Bridge() {
     sd_event_source_disable_unref(sigterm_);
     sd_event_source_disable_unref(sigint_);
-    // The users of the connection before the connection.
-    mqtt_.reset();
+    // The reader first: its proxies hold the calls still waiting, whose handlers refer to the
+    // write gate in mqtt_; destroying them cancels the calls. Then the rest of the connection's
+    // users, then the connection.
     http_.reset();
     reader_.reset();
+    mqtt_.reset();
     dbus_loop_.reset();
     connection_.reset();
 }

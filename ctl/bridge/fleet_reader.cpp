@@ -125,29 +125,34 @@ void FleetReader::add_module(const std::string& path, const std::map<std::string
     auto& m = state_.add_module(path, *ref);
     const auto changed = m.update(to_json(props), false);
     if (known) module_changed(m, changed);
-    else
-        for (auto* o : observers_) o->module_added(m);
-    read_values(path);
+    // A new module is announced once GetValues said which of its values are real: never a
+    // burst of nulls that are only "not asked yet".
+    read_values(path, !known);
 }
 
-void FleetReader::read_values(const std::string& path) {
+void FleetReader::read_values(const std::string& path, bool announce) {
     const auto generation = generation_;
     proxy(path)
         .callMethodAsync("GetValues")
         .onInterface(dbus::kModuleInterface)
         .withTimeout(kReadTimeout)
-        .uponReplyInvoke([this, generation, path](const sdbus::Error* e,
-                                                  const std::map<std::string, sdbus::Struct<double, std::uint64_t>>& values) {
+        .uponReplyInvoke([this, generation, path, announce](const sdbus::Error* e,
+                                                            const std::map<std::string, sdbus::Struct<double, std::uint64_t>>& values) {
             runtime::run_guarded("GetValues", [&] {
                 auto* m = state_.module(path);
                 if (generation != generation_ || !m) return;
+                std::vector<std::string> changed;
                 if (e) {
                     spdlog::warn("{}: GetValues: {}", path, e->getMessage());
-                    return;
+                } else {
+                    std::set<std::string> names;
+                    for (const auto& [name, v] : values) names.insert(name);
+                    changed = m->mark_reported(names);
                 }
-                std::set<std::string> names;
-                for (const auto& [name, v] : values) names.insert(name);
-                module_changed(*m, m->mark_reported(names));
+                if (announce)
+                    for (auto* o : observers_) o->module_added(*m);
+                else
+                    module_changed(*m, changed);
             });
         });
 }

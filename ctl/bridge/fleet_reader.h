@@ -26,6 +26,7 @@ class FleetObserver {
 public:
     virtual ~FleetObserver() = default;
     virtual void daemon_changed(bool up) = 0;
+    // Once its first GetValues answered (which of its values the module has reported).
     virtual void module_added(const ModuleState& module) = 0;
     virtual void module_changed(const ModuleState& module, const std::vector<std::string>& properties) = 0;
     // Before the module leaves the state.
@@ -66,7 +67,7 @@ private:
     void owner_is(const std::string& owner);
     void enumerate();
     void add_module(const std::string& path, const std::map<std::string, sdbus::Variant>& props);
-    void read_values(const std::string& path);
+    void read_values(const std::string& path, bool announce);
     void remove_module(const std::string& path);
     void poll();
     void module_changed(const ModuleState& m, const std::vector<std::string>& names);
