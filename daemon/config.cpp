@@ -1,17 +1,14 @@
 #include "daemon/config.h"
 
 #include <algorithm>
-#include <cerrno>
-#include <cmath>
-#include <cstring>
-#include <fstream>
+#include <limits>
 #include <set>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "protocol/can_id.h"
 #include "protocol/ratings.h"
+#include "runtime/config_reader.h"
 #include "sim/pcs_model.h"
 
 namespace ystpcs::daemon {
@@ -20,108 +17,35 @@ namespace {
 
 using json = nlohmann::json;
 
-Error bad(const std::string& key, const std::string& why) {
-    return make_error(ErrorKind::invalid_argument, "configuration key '" + key + "': " + why);
+using runtime::ConfigReader;
+
+Error bad(const std::string& key, const std::string& why) { return runtime::config_error(key, why); }
+
+Result<void> software_version(const ConfigReader& r, const std::string& key, protocol::FirmwareVersion& out) {
+    if (!r.at(key).is_string() || !sim::parse_software_version(r.at(key).get<std::string>(), out))
+        return bad(r.path(key), "must be an ARM software version \"V.B.D\" (each 0-255), e.g. \"2.1.38\"");
+    return {};
 }
 
-// A little reader that remembers which key it is looking at.
-class Reader {
-public:
-    explicit Reader(const json& object, std::string prefix = "") : obj_(object), prefix_(std::move(prefix)) {}
-
-    Result<void> only(const std::set<std::string>& known) const {
-        for (const auto& [k, v] : obj_.items()) {
-            if (known.count(k) == 0) {
-                std::string list;
-                for (const auto& n : known) list += (list.empty() ? "" : ", ") + n;
-                return bad(path(k), "unknown key (known keys: " + list + ")");
-            }
-        }
-        return {};
-    }
-    std::string path(const std::string& key) const { return prefix_.empty() ? key : prefix_ + "." + key; }
-    bool has(const std::string& key) const { return obj_.contains(key); }
-    const json& at(const std::string& key) const { return obj_.at(key); }
-
-    Result<void> boolean(const std::string& key, bool& out) const {
-        if (!has(key)) return {};
-        if (!at(key).is_boolean()) return bad(path(key), "must be true or false");
-        out = at(key).get<bool>();
-        return {};
-    }
-    Result<void> number(const std::string& key, double& out, double min, double max) const {
-        if (!has(key)) return {};
-        if (!at(key).is_number()) return bad(path(key), "must be a number");
-        const double v = at(key).get<double>();
-        if (!std::isfinite(v) || v < min || v > max)
-            return bad(path(key), "must be between " + fmt(min) + " and " + fmt(max) + ", not " + fmt(v));
-        out = v;
-        return {};
-    }
-    Result<void> integer(const std::string& key, long long& out, long long min, long long max) const {
-        if (!has(key)) return {};
-        if (!at(key).is_number_integer() && !at(key).is_number_unsigned()) return bad(path(key), "must be a whole number");
-        const long long v = at(key).get<long long>();
-        if (v < min || v > max)
-            return bad(path(key), "must be between " + std::to_string(min) + " and " + std::to_string(max) + ", not " + std::to_string(v));
-        out = v;
-        return {};
-    }
-    Result<void> seconds(const std::string& key, runtime::Duration& out, double min, double max) const {
-        double v = runtime::seconds(out);
-        if (auto r = number(key, v, min, max); !r) return r;
-        out = std::chrono::duration_cast<runtime::Duration>(std::chrono::duration<double>(v));
-        return {};
-    }
-    Result<void> string(const std::string& key, std::string& out, const std::set<std::string>& allowed = {}) const {
-        if (!has(key)) return {};
-        if (!at(key).is_string()) return bad(path(key), "must be a string");
-        const std::string v = at(key).get<std::string>();
-        if (!allowed.empty() && allowed.count(v) == 0) {
-            std::string list;
-            for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + ("\"" + a + "\"");
-            return bad(path(key), "must be one of " + list + ", not \"" + v + "\"");
-        }
-        out = v;
-        return {};
-    }
-
-    Result<void> software_version(const std::string& key, protocol::FirmwareVersion& out) const {
-        if (!at(key).is_string() || !sim::parse_software_version(at(key).get<std::string>(), out))
-            return bad(path(key), "must be an ARM software version \"V.B.D\" (each 0-255), e.g. \"2.1.38\"");
-        return {};
-    }
-
-    // {"source": ..., "fallback": ..., "max_age_s": ...} over `out`: keys left out keep its values.
-    Result<void> external_data(const std::string& key, engine::ExternalDataPolicy& out) const {
-        if (!has(key)) return {};
-        if (!at(key).is_object())
-            return bad(path(key), "must be an object {\"source\": \"zero\"|\"mirror\"|\"client\", \"fallback\": "
-                                  "\"zero\"|\"mirror\", \"max_age_s\": seconds}");
-        const Reader e(at(key), path(key));
-        if (auto r = e.only({"source", "fallback", "max_age_s"}); !r) return r;
-        std::string source(engine::to_string(out.source)), fallback(engine::to_string(out.fallback));
-        if (auto r = e.string("source", source, {"zero", "mirror", "client"}); !r) return r;
-        if (auto r = e.string("fallback", fallback, {"zero", "mirror"}); !r) return r;
-        if (auto r = e.seconds("max_age_s", out.max_age, runtime::seconds(engine::kMinExternalDataAge),
-                               runtime::seconds(engine::kMaxExternalDataAge));
-            !r)
-            return r;
-        out.source = *engine::parse_external_data_source(source);
-        out.fallback = *engine::parse_external_data_source(fallback);
-        return {};
-    }
-
-    static std::string fmt(double v) {
-        std::ostringstream o;
-        o << v;
-        return o.str();
-    }
-
-private:
-    const json& obj_;
-    std::string prefix_;
-};
+// {"source": ..., "fallback": ..., "max_age_s": ...} over `out`: keys left out keep its values.
+Result<void> external_data(const ConfigReader& r, const std::string& key, engine::ExternalDataPolicy& out) {
+    if (!r.has(key)) return {};
+    if (!r.at(key).is_object())
+        return bad(r.path(key), "must be an object {\"source\": \"zero\"|\"mirror\"|\"client\", \"fallback\": "
+                                "\"zero\"|\"mirror\", \"max_age_s\": seconds}");
+    const ConfigReader e(r.at(key), r.path(key));
+    if (auto res = e.only({"source", "fallback", "max_age_s"}); !res) return res;
+    std::string source(engine::to_string(out.source)), fallback(engine::to_string(out.fallback));
+    if (auto res = e.string("source", source, {"zero", "mirror", "client"}); !res) return res;
+    if (auto res = e.string("fallback", fallback, {"zero", "mirror"}); !res) return res;
+    if (auto res = e.seconds("max_age_s", out.max_age, runtime::seconds(engine::kMinExternalDataAge),
+                             runtime::seconds(engine::kMaxExternalDataAge));
+        !res)
+        return res;
+    out.source = *engine::parse_external_data_source(source);
+    out.fallback = *engine::parse_external_data_source(fallback);
+    return {};
+}
 
 #define TRY(expr)                           \
     do {                                    \
@@ -138,19 +62,15 @@ bool valid_interface_name(const std::string& s) {
 }  // namespace
 
 Result<Config> parse_config(const std::string& json_text, Config c) {
-    json doc;
-    try {
-        doc = json::parse(json_text, nullptr, true, /*ignore_comments=*/true);
-    } catch (const std::exception& e) {
-        return make_error(ErrorKind::invalid_argument, std::string("configuration is not valid JSON: ") + e.what());
-    }
-    if (!doc.is_object()) return make_error(ErrorKind::invalid_argument, "configuration must be a JSON object");
-    const Reader r(doc);
+    const auto parsed = runtime::parse_config_document(json_text);
+    if (!parsed) return parsed.error();
+    const json& doc = parsed.value();
+    const ConfigReader r(doc);
     TRY(r.only({"interfaces", "simulate", "simulation", "modules", "discovery", "kernel_filters", "heartbeat_period_s",
                 "link_timeout_s", "reply_timeout_s", "retries", "stop_wait_s", "on_shutdown", "state_directory",
                 "log_level", "bus", "bus_address", "control_group", "properties_interval_s", "external_data"}));
     // Before the modules: theirs are given over it.
-    TRY(r.external_data("external_data", c.engine.external_data));
+    TRY(external_data(r, "external_data", c.engine.external_data));
 
     if (r.has("interfaces")) {
         if (!r.at("interfaces").is_array()) return bad("interfaces", "must be a list of interface names");
@@ -168,7 +88,7 @@ Result<Config> parse_config(const std::string& json_text, Config c) {
     c.simulate = static_cast<unsigned>(simulate);
     if (r.has("simulation")) {
         if (!r.at("simulation").is_object()) return bad("simulation", "must be an object");
-        const Reader s(r.at("simulation"), "simulation");
+        const ConfigReader s(r.at("simulation"), "simulation");
         TRY(s.only({"model", "battery_voltage_v", "capacity_ah", "internal_resistance_ohm", "soc", "seed", "control_socket",
                     "arm_version", "arm_version_by_address"}));
         TRY(s.string("control_socket", c.simulation.control_socket));
@@ -188,21 +108,21 @@ Result<Config> parse_config(const std::string& json_text, Config c) {
         }
         if (s.has("arm_version")) {
             protocol::FirmwareVersion v = sim::FirmwareVersion{}.arm;  // the simulated hardware, other software
-            TRY(s.software_version("arm_version", v));
+            TRY(software_version(s, "arm_version", v));
             c.simulation.arm_version = v;
         }
         if (s.has("arm_version_by_address")) {
             const auto& by = s.at("arm_version_by_address");
             if (!by.is_object()) return bad("simulation.arm_version_by_address", "must be an object {\"1\": \"2.1.38\", ...}");
             c.simulation.arm_version_by_address.clear();
-            const Reader a(by, "simulation.arm_version_by_address");
+            const ConfigReader a(by, "simulation.arm_version_by_address");
             for (const auto& [key, value] : by.items()) {
                 char* end = nullptr;
                 const long address = std::strtol(key.c_str(), &end, 10);
                 if (key.empty() || *end != '\0' || address < 1 || address > 254)
                     return bad(a.path(key), "must be a simulated module's address 1-254");
                 protocol::FirmwareVersion v = sim::FirmwareVersion{}.arm;  // the simulated hardware, other software
-                TRY(a.software_version(key, v));
+                TRY(software_version(a, key, v));
                 c.simulation.arm_version_by_address[static_cast<std::uint8_t>(address)] = v;
             }
         }
@@ -214,7 +134,7 @@ Result<Config> parse_config(const std::string& json_text, Config c) {
         for (std::size_t i = 0; i < r.at("modules").size(); ++i) {
             const std::string key = "modules[" + std::to_string(i) + "]";
             if (!r.at("modules")[i].is_object()) return bad(key, "must be {\"interface\": \"can0\", \"address\": 250}");
-            const Reader m(r.at("modules")[i], key);
+            const ConfigReader m(r.at("modules")[i], key);
             TRY(m.only({"interface", "address", "external_data"}));
             if (!m.has("interface") || !m.has("address")) return bad(key, "needs both \"interface\" and \"address\"");
             ConfiguredModule mod;
@@ -231,7 +151,7 @@ Result<Config> parse_config(const std::string& json_text, Config c) {
                     return bad(key, "module " + mod.interface + "/" + std::to_string(address) + " is listed twice");
             if (m.has("external_data")) {
                 engine::ExternalDataPolicy own = c.engine.external_data;
-                TRY(m.external_data("external_data", own));
+                TRY(external_data(m, "external_data", own));
                 c.engine.external_data_by_module[mod.interface + "/" + std::to_string(address)] = own;
             }
             c.modules.push_back(mod);
@@ -273,11 +193,9 @@ void Overrides::apply(Config& c) const {
 }
 
 Result<Config> load_config(const std::string& path, Config base) {
-    std::ifstream in(path);
-    if (!in) return make_error(ErrorKind::io, "cannot read configuration " + path + ": " + std::strerror(errno));
-    std::stringstream text;
-    text << in.rdbuf();
-    auto c = parse_config(text.str(), std::move(base));
+    const auto text = runtime::read_config_file(path);
+    if (!text) return text.error();
+    auto c = parse_config(text.value(), std::move(base));
     if (!c) return make_error(c.error().kind, path + ": " + c.error().message);
     return c;
 }

@@ -10,7 +10,7 @@
 #include <systemd/sd-daemon.h>
 #include <spdlog/spdlog.h>
 
-#include "daemon/logging.h"
+#include "runtime/logging.h"
 #include "daemon/state_dump.h"
 #include "protocol/ratings.h"
 #include "transport/socketcan_transport.h"
@@ -209,7 +209,7 @@ void Daemon::reload() {
         n.state_directory != config_.state_directory || n.engine.heartbeat_period != config_.engine.heartbeat_period)
         spdlog::warn("reload: interfaces, simulate, bus, kernel_filters, state_directory and heartbeat_period_s "
                      "take effect only after a restart");
-    if (auto r = set_log_level(n.log_level); !r) spdlog::error("{}", r.error().message);
+    if (auto r = runtime::set_log_level(n.log_level); !r) spdlog::error("{}", r.error().message);
     rack_->set_options(n.engine);
     config_.engine = n.engine;
     config_.log_level = n.log_level;

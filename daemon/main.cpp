@@ -10,7 +10,8 @@
 
 #include "daemon/config.h"
 #include "daemon/daemon.h"
-#include "daemon/logging.h"
+#include "runtime/logging.h"
+#include "runtime/sd_event_loop.h"
 
 namespace {
 
@@ -89,14 +90,10 @@ int main(int argc, char** argv) {
         config = loaded.value();
     }
     overrides.apply(config);
-    if (auto r = setup_logging(config.log_level); !r) usage_error(r.error().message);
+    if (auto r = ystpcs::runtime::setup_logging("ystpcsd", config.log_level); !r) usage_error(r.error().message);
 
     // Signals arrive through sd-event's signalfd; they must be blocked for the process.
-    sigset_t mask;
-    sigemptyset(&mask);
-    for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR1}) sigaddset(&mask, s);
-    sigprocmask(SIG_BLOCK, &mask, nullptr);
-    signal(SIGPIPE, SIG_IGN);
+    ystpcs::runtime::block_signals_for_loop({SIGTERM, SIGINT, SIGHUP, SIGUSR1});
 
     try {
         Daemon daemon(config, config_path, overrides);

@@ -152,12 +152,7 @@ int main(int argc, char** argv) {
     spdlog::set_level(level);
     spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
 
-    sigset_t mask;
-    sigemptyset(&mask);
-    sigaddset(&mask, SIGTERM);
-    sigaddset(&mask, SIGINT);
-    sigprocmask(SIG_BLOCK, &mask, nullptr);
-    signal(SIGPIPE, SIG_IGN);
+    runtime::block_signals_for_loop({SIGTERM, SIGINT});
 
     try {
         runtime::SdEventLoop loop;

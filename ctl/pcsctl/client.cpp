@@ -4,6 +4,7 @@
 
 #include "dbus/names.h"
 #include "pcsctl/exit_codes.h"
+#include "runtime/bus_connection.h"
 
 namespace ystpcs::ctl {
 
@@ -68,11 +69,9 @@ void ModuleProxy::onPropertiesChanged(const std::string& interface, const std::m
 }
 
 Client::Client(const GlobalOptions& options) : options_(options) {
-    const std::string which = !options.bus_address.empty() ? "the bus at " + options.bus_address : "the " + options.bus + " bus";
+    const std::string which = runtime::describe_bus(options.bus, options.bus_address);
     try {
-        if (!options.bus_address.empty()) connection_ = sdbus::createSessionBusConnectionWithAddress(options.bus_address);
-        else if (options.bus == "session") connection_ = sdbus::createSessionBusConnection();
-        else connection_ = sdbus::createSystemBusConnection();
+        connection_ = runtime::open_bus_connection(options.bus, options.bus_address);
         connection_->setMethodCallTimeout(static_cast<std::uint64_t>(options.timeout_s * 1e6));
     } catch (const sdbus::Error& e) {
         throw CommandFailure{exit_unreachable, "cannot connect to " + which + ": " + e.getMessage()};

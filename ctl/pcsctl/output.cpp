@@ -5,47 +5,12 @@
 #include <limits>
 #include <vector>
 
+#include "dbus/variant_json.h"
 #include "protocol/codec.h"
 
 namespace ystpcs::ctl {
 
-json to_json(const sdbus::Variant& v) {
-    const std::string t = v.peekValueType();
-    if (t == "d") {
-        const double d = v.get<double>();
-        return std::isfinite(d) ? json(d) : json(nullptr);
-    }
-    if (t == "b") return v.get<bool>();
-    if (t == "y") return v.get<std::uint8_t>();
-    if (t == "n") return v.get<std::int16_t>();
-    if (t == "q") return v.get<std::uint16_t>();
-    if (t == "i") return v.get<std::int32_t>();
-    if (t == "u") return v.get<std::uint32_t>();
-    if (t == "x") return v.get<std::int64_t>();
-    if (t == "t") return v.get<std::uint64_t>();
-    if (t == "s" || t == "o") return v.get<std::string>();
-    if (t == "a{sd}") {
-        json o = json::object();
-        for (const auto& [k, d] : v.get<std::map<std::string, double>>()) o[k] = std::isfinite(d) ? json(d) : json(nullptr);
-        return o;
-    }
-    if (t == "a{st}") {
-        json o = json::object();
-        for (const auto& [k, n] : v.get<std::map<std::string, std::uint64_t>>()) o[k] = n;
-        return o;
-    }
-    if (t == "a{sv}") {
-        json o = json::object();
-        for (const auto& [k, x] : v.get<std::map<std::string, sdbus::Variant>>()) o[k] = to_json(x);
-        return o;
-    }
-    if (t == "ao") {
-        json a = json::array();
-        for (const auto& p : v.get<std::vector<sdbus::ObjectPath>>()) a.push_back(std::string(p));
-        return a;
-    }
-    return "(" + t + ")";
-}
+json to_json(const sdbus::Variant& v) { return dbus::variant_to_json<json>(v); }
 
 json to_json(const Properties& props) {
     json o = json::object();

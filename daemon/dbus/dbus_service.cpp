@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "dbus/names.h"
+#include "runtime/bus_connection.h"
 
 namespace ystpcs::dbus {
 
@@ -29,13 +30,11 @@ DbusService::~DbusService() {
 
 Result<void> DbusService::start(const BusConfig& config) {
     config_ = config;
-    const std::string which = !config.address.empty() ? "the bus at " + config.address : "the " + config.bus + " bus";
+    const std::string which = runtime::describe_bus(config.bus, config.address);
     try {
-        if (!config.address.empty()) connection_ = sdbus::createSessionBusConnectionWithAddress(config.address);
-        else if (config.bus == "session") connection_ = sdbus::createSessionBusConnection();
-        else connection_ = sdbus::createSystemBusConnection();
-        bridge_ = std::make_unique<SdbusEventBridge>(loop_.native(), *connection_,
-                                                     [this](const std::string& why) { connection_failed(why); });
+        connection_ = runtime::open_bus_connection(config.bus, config.address);
+        bridge_ = std::make_unique<runtime::SdbusEventBridge>(loop_.native(), *connection_,
+                                                              [this](const std::string& why) { connection_failed(why); });
         authorizer_ = std::make_unique<Authorizer>(*connection_, config.control_group);
         context_ = std::make_unique<ServiceContext>(ServiceContext{rack_, ops_, *authorizer_});
         streams_ = std::make_unique<FrameStreams>(rack_);

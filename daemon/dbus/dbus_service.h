@@ -14,7 +14,7 @@
 #include "daemon/dbus/frame_streams.h"
 #include "daemon/dbus/manager_object.h"
 #include "daemon/dbus/module_object.h"
-#include "daemon/dbus/sdbus_event_bridge.h"
+#include "runtime/sdbus_event_bridge.h"
 #include "daemon/dbus/service_context.h"
 #include "runtime/sd_event_loop.h"
 
@@ -54,7 +54,7 @@ private:
     engine::Operations& ops_;
     BusConfig config_;
     std::unique_ptr<sdbus::IConnection> connection_;
-    std::unique_ptr<SdbusEventBridge> bridge_;
+    std::unique_ptr<runtime::SdbusEventBridge> bridge_;
     std::unique_ptr<Authorizer> authorizer_;
     std::unique_ptr<ServiceContext> context_;
     std::unique_ptr<FrameStreams> streams_;

@@ -50,7 +50,8 @@ public:
     virtual ~EventLoop() = default;
     virtual Instant now() const = 0;
     virtual WallTime wall_now() const = 0;
-    // Timers and watches stop firing when their handle is destroyed.
+    // Timers and watches stop firing when their handle is destroyed; a watch may be destroyed
+    // from its own callback.
     virtual std::unique_ptr<Timer> create_timer(std::function<void()> on_expiry, Priority priority = Priority::normal) = 0;
     virtual std::unique_ptr<FdWatch> watch_fd(int fd, std::uint32_t events, std::function<void(std::uint32_t)> on_ready) = 0;
     // Runs `fn` from the loop soon, after the current callback returns.

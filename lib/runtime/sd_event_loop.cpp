@@ -1,5 +1,6 @@
 #include "runtime/sd_event_loop.h"
 
+#include <csignal>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -62,7 +63,8 @@ private:
 
 class SdFdWatch final : public FdWatch {
 public:
-    SdFdWatch(sd_event* e, int fd, std::uint32_t events, std::function<void(std::uint32_t)> fn) : fn_(std::move(fn)) {
+    SdFdWatch(sd_event* e, int fd, std::uint32_t events, std::function<void(std::uint32_t)> fn)
+        : fn_(std::make_shared<std::function<void(std::uint32_t)>>(std::move(fn))) {
         check(sd_event_add_io(e, &source_, fd, events, &SdFdWatch::on_io, this), "sd_event_add_io");
     }
     ~SdFdWatch() override { sd_event_source_unref(source_); }
@@ -70,15 +72,25 @@ public:
 
 private:
     static int on_io(sd_event_source*, int, std::uint32_t revents, void* self) {
-        auto* w = static_cast<SdFdWatch*>(self);
-        run_guarded("fd watch", [w, revents] { w->fn_(revents); });
+        // The callback may destroy its own watch (a connection that ends): it runs on a
+        // reference of its own, and sd-event frees a source only after its dispatch.
+        const auto fn = static_cast<SdFdWatch*>(self)->fn_;
+        run_guarded("fd watch", [&fn, revents] { (*fn)(revents); });
         return 0;
     }
     sd_event_source* source_ = nullptr;
-    std::function<void(std::uint32_t)> fn_;
+    std::shared_ptr<std::function<void(std::uint32_t)>> fn_;
 };
 
 }  // namespace
+
+void block_signals_for_loop(std::initializer_list<int> signals) {
+    sigset_t mask;
+    sigemptyset(&mask);
+    for (int s : signals) sigaddset(&mask, s);
+    sigprocmask(SIG_BLOCK, &mask, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+}
 
 void run_guarded(const char* what, const std::function<void()>& fn) noexcept {
     try {

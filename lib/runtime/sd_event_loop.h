@@ -4,6 +4,7 @@
 #pragma once
 
 #include <deque>
+#include <initializer_list>
 
 #include <systemd/sd-event.h>
 
@@ -35,6 +36,11 @@ private:
     sd_event_source* defer_ = nullptr;
     std::deque<std::function<void()>> posted_;
 };
+
+// Blocks `signals` for the process, so that sd-event's signal sources receive them, and ignores
+// SIGPIPE (a peer that went away is an error return, not the end of the process). Call it
+// before any thread starts.
+void block_signals_for_loop(std::initializer_list<int> signals);
 
 // Runs a callback from a C event-source handler; an exception must not cross sd-event's C
 // frames, so it is logged and swallowed (the loop, and the heartbeat, go on).

@@ -1,4 +1,4 @@
-#include "daemon/logging.h"
+#include "runtime/logging.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -8,7 +8,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-namespace ystpcs::daemon {
+namespace ystpcs::runtime {
 
 namespace {
 
@@ -42,11 +42,11 @@ Result<void> set_log_level(const std::string& level) {
     return {};
 }
 
-Result<void> setup_logging(const std::string& level) {
+Result<void> setup_logging(const std::string& name, const std::string& level) {
     if (std::getenv("JOURNAL_STREAM") != nullptr) {
-        spdlog::set_default_logger(std::make_shared<spdlog::logger>("ystpcsd", std::make_shared<JournalPrefixSink>()));
+        spdlog::set_default_logger(std::make_shared<spdlog::logger>(name, std::make_shared<JournalPrefixSink>()));
     } else {
-        auto logger = spdlog::stderr_color_st("ystpcsd");
+        auto logger = spdlog::stderr_color_st(name);
         logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %v");
         spdlog::set_default_logger(logger);
     }
@@ -54,4 +54,4 @@ Result<void> setup_logging(const std::string& level) {
     return set_log_level(level);
 }
 
-}  // namespace ystpcs::daemon
+}  // namespace ystpcs::runtime

@@ -1,4 +1,4 @@
-#include "daemon/dbus/sdbus_event_bridge.h"
+#include "runtime/sdbus_event_bridge.h"
 
 #include <cstdint>
 #include <ctime>
@@ -6,7 +6,7 @@
 
 #include <sdbus-c++/Error.h>
 
-namespace ystpcs::dbus {
+namespace ystpcs::runtime {
 
 SdbusEventBridge::SdbusEventBridge(sd_event* event, sdbus::IConnection& connection,
                                    std::function<void(const std::string&)> on_failure)
@@ -74,4 +74,4 @@ void SdbusEventBridge::process() {
     }
 }
 
-}  // namespace ystpcs::dbus
+}  // namespace ystpcs::runtime

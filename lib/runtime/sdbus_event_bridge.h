@@ -1,7 +1,8 @@
-// Runs an sdbus-c++ 1.2 connection on the daemon's sd-event loop: no second thread can race
-// the engine. sdbus-c++ 1.2 cannot attach to sd-event itself, so its poll data (fd, events,
-// absolute CLOCK_MONOTONIC timeout) is mirrored into an io and a time source, refreshed in a
-// prepare callback before every poll, and pending work is processed when either fires.
+// Runs an sdbus-c++ 1.2 connection on a program's sd-event loop (ystpcsd, ystpcs-bridge): no
+// second thread can race the engine or the bridge's state. sdbus-c++ 1.2 cannot attach to
+// sd-event itself, so its poll data (fd, events, absolute CLOCK_MONOTONIC timeout) is mirrored
+// into an io and a time source, refreshed in a prepare callback before every poll, and pending
+// work is processed when either fires.
 #pragma once
 
 #include <functional>
@@ -10,7 +11,7 @@
 #include <sdbus-c++/IConnection.h>
 #include <systemd/sd-event.h>
 
-namespace ystpcs::dbus {
+namespace ystpcs::runtime {
 
 class SdbusEventBridge {
 public:
@@ -34,4 +35,4 @@ private:
     bool failed_ = false;
 };
 
-}  // namespace ystpcs::dbus
+}  // namespace ystpcs::runtime
