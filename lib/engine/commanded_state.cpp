@@ -162,7 +162,7 @@ Result<Parsed> parse(const std::string& path, const std::string& text) {
     json j;
     try {
         j = json::parse(text);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, and out_of_range for a number like 1e400
         return damaged(std::string("it is not JSON: ") + e.what());
     }
     if (!j.is_object()) return damaged(std::string("it is ") + j.type_name() + ", not a JSON object");

@@ -70,6 +70,10 @@ bool parse_date_time(std::string_view s, double& out) {
     const std::string copy(s);
     const int n = std::sscanf(copy.c_str(), "%d-%d-%d %d:%d:%d.%15[0-9]", &y, &mo, &d, &h, &mi, &sec, frac);
     if (n < 6) return false;
+    // Ranges first: y - 1900 would overflow for a year near INT_MIN.
+    if (y < 1900 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+        sec < 0 || sec > 60)
+        return false;
     std::tm tm{};
     tm.tm_year = y - 1900;
     tm.tm_mon = mo - 1;
@@ -187,7 +191,8 @@ Result<CapturedFrame> parse_candump_line(std::string_view line) {
     double dlc = 0;
     if (!parse_decimal_seconds(dlc_tok.substr(1, dlc_tok.size() - 2), dlc) || dlc != std::floor(dlc) || dlc < 0)
         return bad("data length '" + std::string(dlc_tok) + "' is not a number");
-    if (dlc > 8) return bad("data length " + std::to_string(static_cast<int>(dlc)) + " exceeds 8 (CAN FD is not part of the protocol)");
+    // Quoted as written: a huge DLC does not fit an int.
+    if (dlc > 8) return bad("data length " + std::string(dlc_tok) + " exceeds 8 (CAN FD is not part of the protocol)");
     frame.dlc = static_cast<std::uint8_t>(dlc);
     if (k < tokens.size() && tokens[k] == "remote") {
         frame.remote = true;

@@ -32,7 +32,7 @@ nlohmann::ordered_json CaptureDecoder::to_json(const CaptureEntry& entry, std::s
     if (entry.skipped) return nullptr;
     if (entry.decoded) return frame_json(*entry.captured, *entry.decoded, entry.mode);
     nlohmann::ordered_json out = nlohmann::ordered_json::object();
-    out["error"] = entry.error;
+    out["error"] = valid_utf8(entry.error);
     out["line"] = line_number;
     if (entry.captured) put_capture_header(out, *entry.captured);
     return out;

@@ -29,9 +29,45 @@ nlohmann::ordered_json fields_json(const DecodedFrame& frame, const ModeDef* mod
     return fields;
 }
 
+std::string valid_utf8(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+    const auto continuation = [&](std::size_t i) { return i < text.size() && (byte(i) & 0xC0) == 0x80; };
+    for (std::size_t i = 0; i < text.size();) {
+        const unsigned char b = byte(i);
+        std::size_t len = 0;
+        if (b < 0x80) len = 1;
+        else if (b >= 0xC2 && b <= 0xDF) len = 2;
+        else if (b >= 0xE0 && b <= 0xEF) len = 3;
+        else if (b >= 0xF0 && b <= 0xF4) len = 4;
+        bool ok = len != 0 && i + len <= text.size();
+        for (std::size_t k = 1; ok && k < len; ++k) ok = continuation(i + k);
+        if (ok && len == 3) {  // no overlong forms, no UTF-16 surrogates
+            const unsigned char b1 = byte(i + 1);
+            ok = !(b == 0xE0 && b1 < 0xA0) && !(b == 0xED && b1 >= 0xA0);
+        }
+        if (ok && len == 4) {  // no overlong forms, nothing beyond U+10FFFF
+            const unsigned char b1 = byte(i + 1);
+            ok = !(b == 0xF0 && b1 < 0x90) && !(b == 0xF4 && b1 >= 0x90);
+        }
+        if (!ok) {
+            static constexpr char hex[] = "0123456789ABCDEF";
+            out += "\\x";
+            out += hex[b >> 4];
+            out += hex[b & 0xF];
+            ++i;
+            continue;
+        }
+        out.append(text.substr(i, len));
+        i += len;
+    }
+    return out;
+}
+
 void put_capture_header(nlohmann::ordered_json& out, const CapturedFrame& captured) {
     if (captured.timestamp_s) out["t"] = *captured.timestamp_s;
-    out["iface"] = captured.iface;
+    out["iface"] = valid_utf8(captured.iface);
     out["id"] = format_can_id(captured.frame);
 }
 

@@ -116,7 +116,9 @@ Result<std::int64_t> to_raw(const SignalDef& sig, double value, std::string_view
     const double slack = pow10(sig.scale_exp) * 1e-6;
     if (sig.enumeration && sig.enumeration->closed) {
         const double code = std::round(value);
-        if (std::fabs(value - code) > slack || !enum_lists(*sig.enumeration, static_cast<std::int64_t>(code))) {
+        // Enumeration codes are small; the bound keeps the conversion to int64 defined.
+        const bool whole = std::fabs(value - code) <= slack && std::fabs(code) < 1e15;
+        if (!whole || !enum_lists(*sig.enumeration, static_cast<std::int64_t>(code))) {
             std::string allowed;
             for (const auto& e : sig.enumeration->entries) {
                 if (!allowed.empty()) allowed += ", ";

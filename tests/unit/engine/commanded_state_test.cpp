@@ -228,6 +228,12 @@ TEST_CASE("damaged JSON is kept aside, byte for byte, and nothing is known") {
     check_refused(R"({"version": 2, "modules": {"can0/7": {"start": tru)", "not JSON");
 }
 
+TEST_CASE("a number JSON cannot hold is damage too, not an exception out of load() (fuzzing)") {
+    check_refused(R"({"version": 2, "modules": {"can0/7": {"start": false, "self_start": false,
+                   "emergency_stop": 1e400}}})",
+                  "not JSON");
+}
+
 TEST_CASE("an empty file (a write that failed on a full disk) is kept aside") {
     check_refused("", "empty");
 }

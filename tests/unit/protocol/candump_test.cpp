@@ -65,7 +65,10 @@ TEST_CASE("garbage lines are errors, never crashes") {
                             "(1.0) can0 1811B4F#00", "(1.0) can0 GG11B4FA#00", "(1.0) can0 1811B4FA##100",
                             "(1.0) can0 C811B4FA#00", "can0 1811B4FA [8] 0F A0", "can0 1811B4FA [9] 00",
                             "can0 1811B4FA [8] 0F A0 25 1C FF 38 03 ZZ", "can0 1811B4FA 8 00",
-                            "(1.0) can0 1811B4FA#00 trailing", "can0 1811B4FA [8] 0F A0 25 1C FF 38 03 52 junk"}) {
+                            "(1.0) can0 1811B4FA#00 trailing", "can0 1811B4FA [8] 0F A0 25 1C FF 38 03 52 junk",
+                            // fuzzing: a DLC beyond int, a year whose tm_year would overflow
+                            "can0 123 [9999999999]", "(-2147483648-01-01 00:00:00) can0 123#",
+                            "(2023-13-01 00:00:00) can0 123#"}) {
         const auto r = parse_candump_line(bad);
         CHECK_MESSAGE(!r.ok(), "accepted: '" << bad << "'");
         if (!r.ok()) CHECK_FALSE(r.error().message.empty());

@@ -1,8 +1,23 @@
 #include <doctest/doctest.h>
 
 #include "protocol/capture_decoder.h"
+#include "protocol/frame_json.h"
 
 using namespace ystpcs::protocol;
+
+TEST_CASE("bytes that are not UTF-8 are escaped, so every line prints as JSON (fuzzing)") {
+    CaptureDecoder d;
+    const auto iface = d.to_json(d.decode("can\xff" "0 181AFAB4#0000271001000000"), 1);
+    CHECK(iface["iface"] == "can\\xFF0");
+    CHECK_NOTHROW((void)iface.dump());
+    const auto error = d.to_json(d.decode("can0 1811B4FA#0\xe9"), 2);
+    REQUIRE(error.contains("error"));
+    CHECK(error["error"].get<std::string>().find("\\xE9") != std::string::npos);
+    CHECK_NOTHROW((void)error.dump());
+    // Valid UTF-8 stays as it is.
+    CHECK(valid_utf8("Spannung \xc2\xb1 10 V") == "Spannung \xc2\xb1 10 V");
+    CHECK(valid_utf8("\xed\xa0\x80") == "\\xED\\xA0\\x80");  // a UTF-16 surrogate
+}
 
 TEST_CASE("mode parameter frames are scaled once the mode is known in the stream") {
     CaptureDecoder d;

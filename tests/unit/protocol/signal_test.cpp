@@ -78,6 +78,12 @@ TEST_CASE("closed enumerations refuse unlisted values, open ones accept them") {
     CHECK(enum_text(table::kResultEnum, 7) == "failure");
     CHECK(enum_text(table::kResultEnum, 1) == "success");
     CHECK_FALSE(to_raw(sig_of(pf::set_mode, "mode"), 0x03, "m").ok());           // not a mode of Appendix A
+    // Whole numbers beyond int64 (fuzzing: the conversion to a code was undefined behaviour).
+    for (double huge : {1e300, -1e300, 9.3e18, -9.3e18, 1e15}) {
+        const auto e = to_raw(sig_of(pf::set_split_phase, "enabled"), huge, "split_phase.enabled");
+        REQUIRE_FALSE(e.ok());
+        CHECK(e.error().message.find("not one of the allowed values") != std::string::npos);
+    }
 }
 
 TEST_CASE("big-endian extraction and insertion, signed two's complement") {
