@@ -19,8 +19,10 @@ wait_for 3 sh -c "grep -q ' 1813B4FA#0D' '$DUMP'" || fail "PCS 250 did not reach
 # --- periodic frames: 0x11–0x19, 0x23–0x25, 0x39 every 200 ms -------------------------------
 # Judged from candump's kernel timestamps, never by counting frames in a window timed by the
 # guest's sleep: over eleven ticks after standby (a tick sends 0x11 first), each PF comes in
-# every tick, with a mean period of 200 ± 2 ms, none missing (no period above 300 ms) and
-# none doubled (none below 100 ms).
+# every tick, none missing (no period above 300 ms), none doubled (none below 100 ms), at a
+# mean period of 200 ± 10 ms. Only ±10 ms: over 13 periods one late last frame (24 ms on a
+# loaded host) moves the mean by 2 ms. The precise mean (± 2 ms) is judged at the end over
+# the whole capture, where such a frame weighs a hundredth.
 PERIODIC=$(make_tmpdir)/periodic.log
 mark=$(wc -l <"$DUMP")
 n0=$(count_frames "$DUMP" 1811B4FA)
@@ -32,7 +34,7 @@ $(periods "$PERIODIC" "18${pf}B4FA")
 EOF
     info "PF 0x$pf: $n frames, period mean $mean µs, min $min µs, max $max µs"
     [ "$n" -ge 11 ] || fail "PF 0x$pf: $n frames in the 11 ticks after standby, expected one each"
-    [ "$mean" -ge 198000 ] && [ "$mean" -le 202000 ] || fail "PF 0x$pf: mean period $mean µs, expected 200 ± 2 ms"
+    [ "$mean" -ge 190000 ] && [ "$mean" -le 210000 ] || fail "PF 0x$pf: mean period $mean µs, expected 200 ± 10 ms"
     [ "$max" -lt 300000 ] || fail "PF 0x$pf: a period of $max µs: a tick without it"
     [ "$min" -gt 100000 ] || fail "PF 0x$pf: a period of $min µs: sent twice in a tick"
 done
