@@ -127,6 +127,8 @@ int run_record(const GlobalOptions& g, std::span<const std::string> args) {
                                        emit(buffer.substr(0, nl));
                                        buffer.erase(0, nl + 1);
                                    }
+                                   // A pipe's reader (a console) sees the frames as they come.
+                                   if (output == "-") out.out->flush();
                                    return true;
                                }}});
     out.out->flush();

@@ -120,6 +120,19 @@ std::vector<sdbus::Struct<std::string, std::string>> ManagerObject::HistorySigna
     return out;
 }
 
+std::vector<sdbus::Struct<std::string, std::string, std::string>> ManagerObject::ValueProperties() {
+    std::vector<sdbus::Struct<std::string, std::string, std::string>> out;
+    for (const auto& f : protocol::kFrames)
+        for (const auto& s : f.signals) {
+            if (s.property.empty()) continue;
+            out.emplace_back(std::string(s.property), std::string(s.unit),
+                             std::string(s.description.empty() ? f.title : s.description));
+            if (!s.text_property.empty())
+                out.emplace_back(std::string(s.text_property), "", "text of " + std::string(s.property));
+        }
+    return out;
+}
+
 void ManagerObject::GetCallerAccess(sdbus::Result<bool, std::string>&& result) {
     auto r = share(std::move(result));
     guarded(r, [&] {

@@ -30,6 +30,7 @@ private:
                               std::vector<sdbus::Struct<std::string, std::string, std::string, double, double, std::string>>>>
     Modes() override;
     std::vector<sdbus::Struct<std::string, std::string>> HistorySignals() override;
+    std::vector<sdbus::Struct<std::string, std::string, std::string>> ValueProperties() override;
     void GetCallerAccess(sdbus::Result<bool, std::string>&& result) override;
     void EmergencyStopAll(sdbus::Result<>&& result) override;
     void BroadcastStop(sdbus::Result<>&& result, std::string interface) override;

@@ -163,6 +163,9 @@ check(limits_text["signed_current"].startswith("-150 … ") and "(max charge cur
       f"SetpointLimits follow the limits set above: {limits_text}")
 check(set(limits_text) == {str(p[5]) for _, (_, ps) in modes.items() for p in ps if p[5]},
       f"SetpointLimits has every limit kind the modes name: {sorted(limits_text)}")
+units = {str(p): str(u) for p, u, _ in manager_props.Get(MGR, "ValueProperties")}
+check(units.get("DcVoltage") == "V" and units.get("Energy") == "Wh" and "FaultText" in units and len(units) == 92,
+      f"ValueProperties: {len(units)} with units")
 signals = [str(s) for s, _ in manager_props.Get(MGR, "HistorySignals")]
 check("DcCurrent" in signals and dict((str(s), str(u)) for s, u in manager_props.Get(MGR, "HistorySignals"))["DcCurrent"] == "A",
       f"HistorySignals {signals}")
