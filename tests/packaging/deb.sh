@@ -32,6 +32,10 @@ for f in ./usr/sbin/ystpcsd ./usr/bin/pcsctl ./lib/systemd/system/ystpcsd.servic
     grep -q " $f\$" "$out/contents" || fail "$f not in $(basename "$main_deb")"
 done
 dpkg-deb -c "$sim_deb" | grep ' ./usr/bin/pcs-sim$' >/dev/null || fail "pcs-sim not in $(basename "$sim_deb")"
+cockpit_deb=$(ls "$out"/ystpcs-cockpit_*.deb) || fail "ystpcs-cockpit package missing: $(ls "$out")"
+for f in manifest.json index.html console.js vendor/uplot/uPlot.iife.min.js vendor/uplot/LICENSE; do
+    dpkg-deb -c "$cockpit_deb" | grep " ./usr/share/cockpit/ystpcs/$f\$" >/dev/null || fail "$f not in $(basename "$cockpit_deb")"
+done
 dpkg-deb -I "$main_deb" conffiles | grep -x >/dev/null /etc/ystpcsd/ystpcsd.json || fail "the default configuration is not a conffile"
 dpkg-deb -I "$main_deb" postinst >"$out/postinst"
 # The user, then the bus policy reloaded, then the start: sysusers' snippet, then ReloadConfig,
