@@ -39,6 +39,7 @@ Daemon::~Daemon() {
     shutdown_.reset();
     discovery_.reset();
     ops_.reset();
+    recorder_.reset();
     rack_.reset();
     simulation_control_.reset();
     simulated_.reset();
@@ -81,6 +82,7 @@ Result<void> Daemon::start() {
     if (auto r = open_state_store(); !r) return r;
     rack_ = std::make_unique<engine::Rack>(loop_, config_.engine, *store_);
     ops_ = std::make_unique<engine::Operations>(*rack_);
+    recorder_ = std::make_unique<engine::ModuleRecorder>(*rack_);
     discovery_ = std::make_unique<engine::DiscoveryReads>(*rack_, *ops_);
     shutdown_ = std::make_unique<engine::ShutdownSequence>(*rack_, *ops_);
 
@@ -141,7 +143,7 @@ Result<void> Daemon::start() {
     }
     setup_signals();
     if (config_.bus != "none") {
-        dbus_ = std::make_unique<dbus::DbusService>(loop_, *rack_, *ops_);
+        dbus_ = std::make_unique<dbus::DbusService>(loop_, *rack_, *ops_, *recorder_);
         if (auto r = dbus_->start(bus_config()); !r) return r;
     } else {
         spdlog::warn("D-Bus disabled (bus = none): SIGUSR1 logs the state; nothing can command the modules");

@@ -54,6 +54,7 @@ private:
     std::unique_ptr<engine::CommandedStateStore> store_;
     std::unique_ptr<engine::Rack> rack_;
     std::unique_ptr<engine::Operations> ops_;
+    std::unique_ptr<engine::ModuleRecorder> recorder_;  // each module's history and events
     std::unique_ptr<engine::DiscoveryReads> discovery_;
     std::unique_ptr<dbus::DbusService> dbus_;
     std::unique_ptr<SystemdStatus> systemd_status_;

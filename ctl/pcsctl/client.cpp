@@ -63,6 +63,10 @@ void ModuleProxy::onFaultCleared() {
 void ModuleProxy::onStateChanged(const uint32_t& state, const std::string& name) {
     if (on_state) on_state(state, name);
 }
+void ModuleProxy::onEvent(const uint64_t& sequence, const uint64_t& time_us, const std::string& kind,
+                          const std::string& text) {
+    if (on_event) on_event(sequence, time_us, kind, text);
+}
 void ModuleProxy::onPropertiesChanged(const std::string& interface, const std::map<std::string, sdbus::Variant>& changed,
                                       const std::vector<std::string>&) {
     if (interface == org::ystpcs::pcs1::Module_proxy::INTERFACE_NAME && on_properties) on_properties(changed);

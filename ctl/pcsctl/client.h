@@ -41,11 +41,13 @@ public:
     std::function<void(const std::map<std::string, sdbus::Variant>&)> on_properties;
     std::function<void(std::uint32_t, const std::string&)> on_state;
     std::function<void(std::uint16_t, const std::string&)> on_fault;
+    std::function<void(std::uint64_t, std::uint64_t, const std::string&, const std::string&)> on_event;
 
 private:
     void onFaultRaised(const uint16_t& code, const std::string& text) override;
     void onFaultCleared() override;
     void onStateChanged(const uint32_t& state, const std::string& name) override;
+    void onEvent(const uint64_t& sequence, const uint64_t& time_us, const std::string& kind, const std::string& text) override;
     void onPropertiesChanged(const std::string& interface, const std::map<std::string, sdbus::Variant>& changed,
                              const std::vector<std::string>& invalidated) override;
     std::string path_;

@@ -40,6 +40,7 @@ int run_version(const GlobalOptions& global, std::span<const std::string> args);
 int run_clock(const GlobalOptions& global, std::span<const std::string> args);
 int run_record(const GlobalOptions& global, std::span<const std::string> args);
 int run_log(const GlobalOptions& global, std::span<const std::string> args);
+int run_history(const GlobalOptions& global, std::span<const std::string> args);
 int run_list_interfaces(const GlobalOptions& global, std::span<const std::string> args);
 int run_list(const GlobalOptions& global, std::span<const std::string> args);
 int run_export(const GlobalOptions& global, std::span<const std::string> args);

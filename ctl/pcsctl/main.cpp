@@ -104,6 +104,16 @@ constexpr Command kCommands[] = {
      "(columns named after the D-Bus properties with the unit, e.g. DcVoltage_V). Until Ctrl-C\n"
      "or -d SECONDS.\n",
      run_log},
+    {"history", "", "the values ystpcsd kept of a module (CSV, or JSON with --json)",
+     "usage: pcsctl [-m MODULE] history [-s SIGNAL[,SIGNAL...]] [--last SECONDS] [--from UNIX_TIME] [--to UNIX_TIME]\n\n"
+     "The module's history kept by ystpcsd: a row per 200 ms for the last 10 minutes, before that\n"
+     "1 s averages for the last 4 hours. CSV columns: time, unix_time, then each signal with its\n"
+     "unit (DcVoltage_V, DcCurrent_A, ...); an empty cell where the value was not known or the\n"
+     "link was lost. -s picks signals (default: all kept: DcVoltage, DcCurrent, DcPower,\n"
+     "InletTemperature, OutletTemperature, Capacity, Energy, SystemActivePower). --last SECONDS\n"
+     "or --from/--to (seconds since the Unix epoch) bound the time. --json: one object with\n"
+     "module, units, times_us and columns (null for not known).\n",
+     run_history},
     {"list-interfaces", "", "CAN interfaces with state and bit rate (no daemon needed)",
      "usage: pcsctl list-interfaces\n\nFrom the kernel over rtnetlink: kind, up, operstate, bit rate, controller\n"
      "state (error-active/-warning/-passive, bus-off), packets and errors.\n",

@@ -1,6 +1,7 @@
 // `pcsctl record`: raw frames through the daemon's frame stream, as candump -L lines
 // (canplayer replays them), or decoded as CSV or JSON lines.
 // `pcsctl log`: a decoded time series of one module, sampled at an interval, as CSV.
+// `pcsctl history`: the time series ystpcsd kept of one module (ReadHistory), as CSV or JSON.
 #include <unistd.h>
 
 #include <cerrno>
@@ -126,6 +127,8 @@ int run_record(const GlobalOptions& g, std::span<const std::string> args) {
                                        emit(buffer.substr(0, nl));
                                        buffer.erase(0, nl + 1);
                                    }
+                                   // A pipe's reader (a console) sees the frames as they come.
+                                   if (output == "-") out.out->flush();
                                    return true;
                                }}});
     out.out->flush();
@@ -186,6 +189,94 @@ int run_log(const GlobalOptions& g, std::span<const std::string> args) {
         return true;
     });
     if (output != "-") std::fprintf(stderr, "pcsctl: logged %zu samples of %s to %s\n", rows, m->name().c_str(), output.c_str());
+    return exit_ok;
+}
+
+namespace {
+std::uint64_t unix_arg_us(const std::string& s, const char* what) {
+    char* end = nullptr;
+    const double v = std::strtod(s.c_str(), &end);
+    if (end == s.c_str() || *end != '\0' || !(v > 0))
+        throw CommandFailure{exit_usage, std::string(what) + " takes seconds since the Unix epoch, not '" + s + "'"};
+    return static_cast<std::uint64_t>(v * 1e6);
+}
+}  // namespace
+
+int run_history(const GlobalOptions& g, std::span<const std::string> args) {
+    std::vector<std::string> signals;
+    std::uint64_t from_us = 0, to_us = 0;
+    double last_s = 0;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        if ((a == "-s" || a == "--signals") && i + 1 < args.size()) {
+            std::string list = args[++i];
+            for (std::size_t start = 0; start <= list.size();) {
+                const auto comma = std::min(list.find(',', start), list.size());
+                if (comma > start) signals.push_back(list.substr(start, comma - start));
+                start = comma + 1;
+            }
+        } else if (a == "--last" && i + 1 < args.size()) {
+            last_s = seconds_arg(args[++i], "history --last");
+        } else if (a == "--from" && i + 1 < args.size()) {
+            from_us = unix_arg_us(args[++i], "history --from");
+        } else if (a == "--to" && i + 1 < args.size()) {
+            to_us = unix_arg_us(args[++i], "history --to");
+        } else {
+            throw CommandFailure{exit_usage, "history: unexpected argument '" + a + "' (see pcsctl history --help)"};
+        }
+    }
+    if (last_s > 0) {
+        if (from_us != 0) throw CommandFailure{exit_usage, "history: --last and --from exclude each other"};
+        const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                std::chrono::system_clock::now().time_since_epoch()).count();
+        from_us = static_cast<std::uint64_t>(now_us - static_cast<std::int64_t>(last_s * 1e6));
+    }
+    Client client(g);
+    auto m = client.module();
+    const auto [times, columns] = call("ReadHistory on " + m->name(), [&] { return m->ReadHistory(signals, from_us, to_us); });
+    // The columns in the order asked for, or the daemon's order of HistorySignals.
+    std::vector<std::pair<std::string, std::string>> order;  // property, unit
+    auto& manager = client.manager();
+    for (const auto& s : call("HistorySignals", [&] { return manager.HistorySignals(); }))
+        if (columns.count(s.get<0>()) != 0) order.emplace_back(s.get<0>(), s.get<1>());
+    if (!signals.empty()) {
+        std::vector<std::pair<std::string, std::string>> asked;
+        for (const auto& name : signals)
+            for (const auto& o : order)
+                if (o.first == name) asked.push_back(o);
+        order = asked;
+    }
+    if (g.json) {
+        json j;
+        j["module"] = m->name();
+        j["units"] = json::object();
+        for (const auto& [name, unit] : order) j["units"][name] = unit;
+        j["times_us"] = times;
+        j["columns"] = json::object();
+        for (const auto& [name, unit] : order) {
+            json col = json::array();
+            for (double v : columns.at(name)) col.push_back(std::isfinite(v) ? json(v) : json(nullptr));
+            j["columns"][name] = col;
+        }
+        std::cout << j.dump() << "\n";
+        return exit_ok;
+    }
+    std::cout << "time,unix_time";
+    for (const auto& [name, unit] : order) std::cout << "," << name << (unit.empty() ? "" : "_" + unit_suffix(unit));
+    std::cout << "\n";
+    for (std::size_t r = 0; r < times.size(); ++r) {
+        const std::time_t t = static_cast<std::time_t>(times[r] / 1'000'000);
+        char iso[40];
+        std::strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%S", std::localtime(&t));
+        char frac[8];
+        std::snprintf(frac, sizeof frac, ".%03u", static_cast<unsigned>((times[r] / 1000) % 1000));
+        std::cout << iso << frac << "," << fixed(static_cast<double>(times[r]) / 1e6, 3);
+        for (const auto& [name, unit] : order) {
+            const double v = columns.at(name)[r];
+            std::cout << "," << (std::isfinite(v) ? fixed(v, decimals_of(name)) : "");
+        }
+        std::cout << "\n";
+    }
     return exit_ok;
 }
 

@@ -120,14 +120,16 @@ void Authorizer::log_denied(const std::string& sender, const std::string& action
     d.suppressed = 0;
 }
 
+std::optional<std::string> Authorizer::refusal(const CallerCredentials& c, const std::string& action) const {
+    if (allowed(c, own_uid_, group_)) return std::nullopt;
+    return action + " needs root or membership in group '" + group_name_ + "' (you are uid " + std::to_string(c.uid) +
+           "); ask an administrator to add you: usermod -aG " + group_name_ + " $USER";
+}
+
 void Authorizer::decide(const std::string& sender, const std::string& action, const CallerCredentials& c, Decision done) {
-    if (allowed(c, own_uid_, group_)) {
-        done(std::nullopt);
-        return;
-    }
-    log_denied(sender, action, c.uid);
-    done(action + " needs root or membership in group '" + group_name_ + "' (you are uid " + std::to_string(c.uid) +
-         "); ask an administrator to add you: usermod -aG " + group_name_ + " $USER");
+    auto why = refusal(c, action);
+    if (why) log_denied(sender, action, c.uid);
+    done(std::move(why));
 }
 
 }  // namespace ystpcs::dbus

@@ -39,6 +39,9 @@ public:
     using Credentials = std::function<void(std::optional<CallerCredentials>, std::string error)>;
     void credentials(const std::string& sender, Credentials done);
     bool privileged(const CallerCredentials& caller) const { return allowed(caller, own_uid_, group_); }
+    // Why `caller` may not do `action`, in words; nothing when they may. Not logged: a client
+    // asking what it may do (GetCallerAccess) is no denied call.
+    std::optional<std::string> refusal(const CallerCredentials& caller, const std::string& action) const;
 
     // The pure rule, for tests: root, the daemon's uid, or a member of `group`.
     static bool allowed(const CallerCredentials& caller, uid_t daemon_uid, std::optional<gid_t> group);

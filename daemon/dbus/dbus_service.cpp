@@ -8,10 +8,12 @@
 
 namespace ystpcs::dbus {
 
-DbusService::DbusService(runtime::SdEventLoop& loop, engine::Rack& rack, engine::Operations& ops)
-    : loop_(loop), rack_(rack), ops_(ops) {}
+DbusService::DbusService(runtime::SdEventLoop& loop, engine::Rack& rack, engine::Operations& ops,
+                         engine::ModuleRecorder& recorder)
+    : loop_(loop), rack_(rack), ops_(ops), recorder_(recorder) {}
 
 DbusService::~DbusService() {
+    recorder_.set_listener(nullptr);
     rack_.remove_observer(this);
     modules_.clear();
     manager_.reset();
@@ -36,11 +38,14 @@ Result<void> DbusService::start(const BusConfig& config) {
         bridge_ = std::make_unique<runtime::SdbusEventBridge>(loop_.native(), *connection_,
                                                               [this](const std::string& why) { connection_failed(why); });
         authorizer_ = std::make_unique<Authorizer>(*connection_, config.control_group);
-        context_ = std::make_unique<ServiceContext>(ServiceContext{rack_, ops_, *authorizer_});
+        context_ = std::make_unique<ServiceContext>(ServiceContext{rack_, ops_, *authorizer_, recorder_});
         streams_ = std::make_unique<FrameStreams>(rack_);
         manager_ = std::make_unique<ManagerObject>(*connection_, *context_, *streams_, config.version);
         for (auto* m : rack_.modules()) modules_[m] = std::make_unique<ModuleObject>(*connection_, *context_, *m);
         rack_.add_observer(this);
+        recorder_.set_listener([this](engine::Module& m, const engine::ModuleEvent& e) {
+            if (const auto it = modules_.find(&m); it != modules_.end()) it->second->event(e);
+        });
         connection_->requestName(kServiceName);
     } catch (const sdbus::Error& e) {
         rack_.remove_observer(this);

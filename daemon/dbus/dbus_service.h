@@ -30,7 +30,7 @@ struct BusConfig {
 
 class DbusService final : public engine::RackObserver {
 public:
-    DbusService(runtime::SdEventLoop& loop, engine::Rack& rack, engine::Operations& ops);
+    DbusService(runtime::SdEventLoop& loop, engine::Rack& rack, engine::Operations& ops, engine::ModuleRecorder& recorder);
     ~DbusService() override;
 
     // Connects, exports the objects, then takes the well-known name (so that clients who see
@@ -52,6 +52,7 @@ private:
     runtime::SdEventLoop& loop_;
     engine::Rack& rack_;
     engine::Operations& ops_;
+    engine::ModuleRecorder& recorder_;
     BusConfig config_;
     std::unique_ptr<sdbus::IConnection> connection_;
     std::unique_ptr<runtime::SdbusEventBridge> bridge_;

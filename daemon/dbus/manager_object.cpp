@@ -4,6 +4,9 @@
 
 #include "daemon/dbus/variants.h"
 #include "dbus/names.h"
+#include "engine/value_history.h"
+#include "protocol/modes.h"
+#include "protocol/protection_limits.h"
 
 namespace ystpcs::dbus {
 
@@ -92,6 +95,56 @@ std::map<std::string, uint64_t> ManagerObject::Heartbeat() {
             {"max_lateness_us", us(h.max_lateness)},
             {"p50_lateness_us", us(h.lateness_percentile(0.5))},
             {"p99_lateness_us", us(h.lateness_percentile(0.99))}};
+}
+
+std::vector<sdbus::Struct<std::string, std::string,
+                          std::vector<sdbus::Struct<std::string, std::string, std::string, double, double, std::string>>>>
+ManagerObject::Modes() {
+    std::vector<sdbus::Struct<std::string, std::string,
+                              std::vector<sdbus::Struct<std::string, std::string, std::string, double, double, std::string>>>>
+        out;
+    for (const auto& mode : protocol::kModes) {
+        std::vector<sdbus::Struct<std::string, std::string, std::string, double, double, std::string>> params;
+        for (const auto& p : mode.params)
+            params.emplace_back(std::string(p.name), std::string(p.title), std::string(p.unit), p.range.min, p.range.max,
+                                std::string(protocol::limit_rule_name(p.limit)));
+        out.emplace_back(std::string(mode.name), std::string(mode.title), std::move(params));
+    }
+    return out;
+}
+
+std::vector<sdbus::Struct<std::string, std::string>> ManagerObject::HistorySignals() {
+    std::vector<sdbus::Struct<std::string, std::string>> out;
+    for (const auto& s : engine::kHistorySignals)
+        out.emplace_back(std::string(s.property), std::string(protocol::find_frame(s.ref.pf)->signals[s.ref.index].unit));
+    return out;
+}
+
+std::vector<sdbus::Struct<std::string, std::string, std::string>> ManagerObject::ValueProperties() {
+    std::vector<sdbus::Struct<std::string, std::string, std::string>> out;
+    for (const auto& f : protocol::kFrames)
+        for (const auto& s : f.signals) {
+            if (s.property.empty()) continue;
+            out.emplace_back(std::string(s.property), std::string(s.unit),
+                             std::string(s.description.empty() ? f.title : s.description));
+            if (!s.text_property.empty())
+                out.emplace_back(std::string(s.text_property), "", "text of " + std::string(s.property));
+        }
+    return out;
+}
+
+void ManagerObject::GetCallerAccess(sdbus::Result<bool, std::string>&& result) {
+    auto r = share(std::move(result));
+    guarded(r, [&] {
+        const sdbus::Message* msg = getObject().getCurrentlyProcessedMessage();
+        context_.authorizer.credentials(msg ? msg->getSender() : "", [this, alive = alive_, r](
+                                                                         std::optional<CallerCredentials> c, std::string error) {
+            if (!*alive) return;
+            if (!c) return answer(r, false, error);
+            const auto why = context_.authorizer.refusal(*c, "changing a module");
+            answer(r, !why.has_value(), why.value_or(""));
+        });
+    });
 }
 
 template <class... T>

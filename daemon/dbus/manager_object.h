@@ -26,6 +26,12 @@ private:
     std::vector<sdbus::ObjectPath> Modules() override;
     std::map<std::string, uint64_t> Heartbeat() override;
     std::string StateFileError() override;
+    std::vector<sdbus::Struct<std::string, std::string,
+                              std::vector<sdbus::Struct<std::string, std::string, std::string, double, double, std::string>>>>
+    Modes() override;
+    std::vector<sdbus::Struct<std::string, std::string>> HistorySignals() override;
+    std::vector<sdbus::Struct<std::string, std::string, std::string>> ValueProperties() override;
+    void GetCallerAccess(sdbus::Result<bool, std::string>&& result) override;
     void EmergencyStopAll(sdbus::Result<>&& result) override;
     void BroadcastStop(sdbus::Result<>&& result, std::string interface) override;
     void OpenFrameStream(sdbus::Result<sdbus::UnixFd>&& result, std::map<std::string, sdbus::Variant> filters) override;

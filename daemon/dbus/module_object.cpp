@@ -9,6 +9,7 @@
 #include "dbus/names.h"
 #include "protocol/faults.h"
 #include "protocol/heartbeat.h"
+#include "protocol/protection_limits.h"
 #include "protocol/running_states.h"
 #include "protocol/setting_values.h"
 
@@ -30,6 +31,18 @@ std::string version_text(const std::optional<FirmwareVersion>& v, std::size_t fi
 
 std::string version_line(const std::optional<FirmwareVersion>& v) {
     return v ? "hardware " + version_text(v, 0) + ", software " + version_text(v, 3) : "";
+}
+
+std::int64_t micros_arg(uint64_t us) {
+    return us > static_cast<uint64_t>(std::numeric_limits<std::int64_t>::max()) ? std::numeric_limits<std::int64_t>::max()
+                                                                                  : static_cast<std::int64_t>(us);
+}
+
+std::string params_text(const std::map<std::string, double>& params) {
+    std::string out;
+    for (const auto& [name, value] : params)
+        out += (out.empty() ? "" : ", ") + name + " " + format_number(value, 3);
+    return out;
 }
 
 std::string names_of(const SettingDef* = nullptr) {
@@ -78,6 +91,7 @@ void ModuleObject::changed(const engine::ModuleChange& c) {
         dirty_.insert({"ExternalDataSource", "ExternalDataFallback", "ExternalDataMaxAge", "ExternalDataOrigin",
                        "ExternalDataWarnings"});
     if (c.external_data_values) dirty_.insert({"ExternalDataVoltage", "ExternalDataCurrent"});
+    if (c.limits) dirty_.insert("SetpointLimits");
     // Signals are not batched: a client waiting for a state or a fault hears it at once.
     try {
         if (c.state && module_.running_state()) {
@@ -102,6 +116,14 @@ void ModuleObject::flush() {
         emitPropertiesChangedSignal(ModuleIface::INTERFACE_NAME, names);
     } catch (const std::exception& e) {
         spdlog::warn("{}: cannot emit PropertiesChanged: {}", module_.name(), e.what());
+    }
+}
+
+void ModuleObject::event(const engine::ModuleEvent& e) {
+    try {
+        emitEvent(e.sequence, micros(e.time), e.kind, e.text);
+    } catch (const std::exception& x) {
+        spdlog::warn("{}: cannot emit an Event signal: {}", module_.name(), x.what());
     }
 }
 
@@ -162,6 +184,12 @@ std::string ModuleObject::ExternalDataOrigin() {
     return e.sent_any() ? std::string(engine::to_string(e.sent().origin)) : "";
 }
 std::vector<std::string> ModuleObject::ExternalDataWarnings() { return module_.external_data().warnings(); }
+std::map<std::string, std::string> ModuleObject::SetpointLimits() {
+    std::map<std::string, std::string> out;
+    for (const auto rule : kLimitRules)
+        if (auto text = setpoint_limit_text(rule, module_.limits())) out[std::string(limit_rule_name(rule))] = *text;
+    return out;
+}
 
 double ModuleObject::value_double(std::uint8_t pf, std::uint8_t index) {
     const auto slot = engine::slot_index(pf, index);
@@ -217,24 +245,48 @@ void ModuleObject::control(const SharedResult<T...>& r, const char* action, std:
     });
 }
 
+void ModuleObject::command(const SharedResult<>& r, const char* action, std::string details,
+                           std::function<void(std::function<void(ystpcs::Result<void>)>)> go) {
+    const std::string sender = caller();
+    control(r, action, [this, alive = alive_, r, sender, what = std::string(action) + details, go = std::move(go)] {
+        // Cached by the authorisation just made: answers at once. A uid, not a name: looking
+        // a name up (NSS) may block the loop.
+        std::string who = "unknown user";
+        context_.authorizer.credentials(sender, [&who](std::optional<CallerCredentials> c, const std::string&) {
+            if (c) who = "uid " + std::to_string(c->uid);
+        });
+        go([this, alive, r, what = what + " by " + who](ystpcs::Result<void> res) {
+            if (*alive) {
+                if (res) context_.recorder.record(module_, "command", what + ": done");
+                else {
+                    const auto e = to_dbus_error(res.error());
+                    context_.recorder.record(module_, "command", what + ": failed, " + e.getName() + ": " + e.getMessage());
+                }
+            }
+            reply_void(r)(std::move(res));
+        });
+    });
+}
+
 void ModuleObject::Start(sdbus::Result<>&& result) {
     auto r = share(std::move(result));
-    control(r, "Start", [this, r] { context_.ops.start(module_, reply_void(r)); });
+    command(r, "Start", "", [this](auto done) { context_.ops.start(module_, std::move(done)); });
 }
 
 void ModuleObject::Stop(sdbus::Result<>&& result) {
     auto r = share(std::move(result));
-    control(r, "Stop", [this, r] { context_.ops.stop(module_, reply_void(r)); });
+    command(r, "Stop", "", [this](auto done) { context_.ops.stop(module_, std::move(done)); });
 }
 
 void ModuleObject::ClearFaults(sdbus::Result<>&& result) {
     auto r = share(std::move(result));
-    control(r, "ClearFaults", [this, r] { context_.ops.clear_faults(module_, reply_void(r)); });
+    command(r, "ClearFaults", "", [this](auto done) { context_.ops.clear_faults(module_, std::move(done)); });
 }
 
 void ModuleObject::SetSelfStart(sdbus::Result<>&& result, bool enabled) {
     auto r = share(std::move(result));
-    control(r, "SetSelfStart", [this, r, enabled] { context_.ops.set_self_start(module_, enabled, reply_void(r)); });
+    command(r, "SetSelfStart", enabled ? " on" : " off",
+            [this, enabled](auto done) { context_.ops.set_self_start(module_, enabled, std::move(done)); });
 }
 
 void ModuleObject::SetMode(sdbus::Result<>&& result, std::string mode, std::map<std::string, double> params,
@@ -243,8 +295,11 @@ void ModuleObject::SetMode(sdbus::Result<>&& result, std::string mode, std::map<
     guarded(r, [&] {
         auto request = mode_request(mode, params, options);
         if (!request) throw to_dbus_error(request.error());
-        control(r, "SetMode", [this, r, q = request.value()] {
-            context_.ops.set_mode(module_, *q.mode, q.values, q.options, reply_void(r));
+        std::string details = " " + mode + " (" + params_text(params) + ")";
+        for (const auto& [k, v] : options)
+            if (v.peekValueType() == "b" && v.get<bool>()) details += " " + k;
+        command(r, "SetMode", std::move(details), [this, q = request.value()](auto done) {
+            context_.ops.set_mode(module_, *q.mode, q.values, q.options, std::move(done));
         });
     });
 }
@@ -291,10 +346,10 @@ void ModuleObject::ReadProtectionLimits(sdbus::Result<std::map<std::string, doub
 void ModuleObject::SetProtectionLimits(sdbus::Result<>&& result, std::map<std::string, double> limits) {
     auto r = share(std::move(result));
     if (auto valid = protection_request(limits); !valid) return answer_error(r, to_dbus_error(valid.error()));
-    control(r, "SetProtectionLimits", [this, r, limits] {
-        context_.ops.write_protection(module_, limits, [r](ystpcs::Result<ProtectionLimits> l) {
-            if (!l) return answer_error(r, to_dbus_error(l.error()));
-            answer(r);
+    command(r, "SetProtectionLimits", " (" + params_text(limits) + ")", [this, limits](auto done) {
+        context_.ops.write_protection(module_, limits, [done](ystpcs::Result<ProtectionLimits> l) {
+            if (!l) return done(l.error());
+            done({});
         });
     });
 }
@@ -320,8 +375,8 @@ void ModuleObject::WriteSetting(sdbus::Result<>&& result, std::string name, sdbu
     guarded(r, [&] {
         auto request = setting_request(name, value);
         if (!request) throw to_dbus_error(request.error());
-        control(r, "WriteSetting", [this, r, q = request.value()] {
-            context_.ops.write_setting(module_, *q.setting, q.values, reply_void(r));
+        command(r, "WriteSetting", " " + name, [this, q = request.value()](auto done) {
+            context_.ops.write_setting(module_, *q.setting, q.values, std::move(done));
         });
     });
 }
@@ -330,7 +385,7 @@ void ModuleObject::SetClock(sdbus::Result<>&& result, uint64_t time) {
     auto r = share(std::move(result));
     auto clock = clock_request(time, context_.rack.loop().wall_now());
     if (!clock) return answer_error(r, to_dbus_error(clock.error()));
-    control(r, "SetClock", [this, r, c = clock.value()] { context_.ops.set_clock(module_, c, reply_void(r)); });
+    command(r, "SetClock", "", [this, c = clock.value()](auto done) { context_.ops.set_clock(module_, c, std::move(done)); });
 }
 
 void ModuleObject::ReadVersions(sdbus::Result<std::map<std::string, sdbus::Variant>>&& result) {
@@ -355,13 +410,15 @@ void ModuleObject::SetPhasePower(sdbus::Result<>&& result, std::string kind, dou
         if (kind != "active" && kind != "reactive") throw invalid_argument("kind must be \"active\" or \"reactive\"");
         const auto which = kind == "active" ? engine::PhasePower::active : engine::PhasePower::reactive;
         const std::array<double, 3> v{phase_a, phase_b, phase_c};
-        control(r, "SetPhasePower", [this, r, which, v] { context_.ops.set_phase_power(module_, which, v, reply_void(r)); });
+        command(r, "SetPhasePower", " " + kind, [this, which, v](auto done) {
+            context_.ops.set_phase_power(module_, which, v, std::move(done));
+        });
     });
 }
 
 void ModuleObject::EmergencyStop(sdbus::Result<>&& result) {
     auto r = share(std::move(result));
-    control(r, "EmergencyStop", [this, r] { context_.ops.emergency_stop(module_, reply_void(r)); });
+    command(r, "EmergencyStop", "", [this](auto done) { context_.ops.emergency_stop(module_, std::move(done)); });
 }
 
 // Not operations on the module's queue (engine/external_data.h): they change what the next
@@ -402,6 +459,42 @@ std::map<std::string, sdbus::Struct<double, uint64_t>> ModuleObject::GetValues()
         if (!v.known || slots[i].signal->property.empty()) continue;
         out[std::string(slots[i].signal->property)] = sdbus::Struct<double, uint64_t>{v.value, micros(v.timestamp)};
     }
+    return out;
+}
+
+// From the daemon's memory: no frame is sent, so not an operation on the module's queue.
+std::tuple<std::vector<uint64_t>, std::map<std::string, std::vector<double>>> ModuleObject::ReadHistory(
+    const std::vector<std::string>& signals, const uint64_t& from_us, const uint64_t& to_us) {
+    std::vector<std::size_t> columns;
+    if (signals.empty())
+        for (std::size_t i = 0; i < engine::kHistoryWidth; ++i) columns.push_back(i);
+    for (const auto& name : signals) {
+        const auto i = engine::history_signal(name);
+        if (!i) {
+            std::string known;
+            for (const auto& s : engine::kHistorySignals) known += (known.empty() ? "" : ", ") + std::string(s.property);
+            throw invalid_argument("the history keeps no signal '" + name + "' (kept: " + known + ")");
+        }
+        columns.push_back(*i);
+    }
+    if (to_us != 0 && to_us < from_us) throw invalid_argument("to_us lies before from_us");
+    const auto* history = context_.recorder.history(module_);
+    std::vector<uint64_t> times;
+    std::map<std::string, std::vector<double>> out;
+    if (history == nullptr) return {times, out};
+    auto slice = history->read(micros_arg(from_us), to_us == 0 ? std::numeric_limits<std::int64_t>::max() : micros_arg(to_us),
+                               columns);
+    times.reserve(slice.times_us.size());
+    for (auto t : slice.times_us) times.push_back(t < 0 ? 0 : static_cast<uint64_t>(t));
+    for (std::size_t c = 0; c < columns.size(); ++c)
+        out[std::string(engine::kHistorySignals[columns[c]].property)] = std::move(slice.columns[c]);
+    return {times, out};
+}
+
+std::vector<sdbus::Struct<uint64_t, uint64_t, std::string, std::string>> ModuleObject::ReadEvents(const uint64_t& after) {
+    std::vector<sdbus::Struct<uint64_t, uint64_t, std::string, std::string>> out;
+    if (const auto* journal = context_.recorder.journal(module_))
+        for (const auto& e : journal->since(after)) out.emplace_back(e.sequence, micros(e.time), e.kind, e.text);
     return out;
 }
 

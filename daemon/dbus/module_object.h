@@ -24,6 +24,8 @@ public:
 
     void changed(const engine::ModuleChange& change);
     void flush();
+    // Emits the Event signal for an event just journaled.
+    void event(const engine::ModuleEvent& e);
     engine::Module& module() { return module_; }
 
 private:
@@ -52,6 +54,7 @@ private:
     double ExternalDataCurrent() override;
     std::string ExternalDataOrigin() override;
     std::vector<std::string> ExternalDataWarnings() override;
+    std::map<std::string, std::string> SetpointLimits() override;
     double value_double(std::uint8_t pf, std::uint8_t index) override;
     std::uint64_t value_integer(std::uint8_t pf, std::uint8_t index) override;
     std::string value_text(std::uint8_t pf, std::uint8_t index) override;
@@ -77,6 +80,9 @@ private:
                                std::map<std::string, sdbus::Variant> options) override;
     void SetExternalData(sdbus::Result<>&& result, double voltage_v, double current_a) override;
     std::map<std::string, sdbus::Struct<double, uint64_t>> GetValues() override;
+    std::tuple<std::vector<uint64_t>, std::map<std::string, std::vector<double>>> ReadHistory(
+        const std::vector<std::string>& signals, const uint64_t& from_us, const uint64_t& to_us) override;
+    std::vector<sdbus::Struct<uint64_t, uint64_t, std::string, std::string>> ReadEvents(const uint64_t& after) override;
 
     // The unique bus name of the caller of the method being handled.
     std::string caller();
@@ -86,6 +92,10 @@ private:
     // Checks the caller may change the module, then runs `go` (from the loop, later).
     template <class... T>
     void control(const SharedResult<T...>& r, const char* action, std::function<void()> go);
+    // An operation that changes the module: `control`, then `go` with a completion that
+    // journals the command (what, who, the outcome) and answers the caller.
+    void command(const SharedResult<>& r, const char* action, std::string details,
+                 std::function<void(std::function<void(ystpcs::Result<void>)>)> go);
 
     ServiceContext& context_;
     engine::Module& module_;

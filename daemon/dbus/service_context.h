@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "daemon/dbus/authorizer.h"
+#include "engine/module_recorder.h"
 #include "engine/operations.h"
 #include "engine/rack.h"
 
@@ -13,6 +14,7 @@ struct ServiceContext {
     engine::Rack& rack;
     engine::Operations& ops;
     Authorizer& authorizer;
+    engine::ModuleRecorder& recorder;
 };
 
 }  // namespace ystpcs::dbus

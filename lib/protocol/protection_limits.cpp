@@ -86,6 +86,72 @@ Result<void> check_consistent(const ProtectionSet3& s) {
     return {};
 }
 
+std::string_view limit_rule_name(LimitRule rule) {
+    switch (rule) {
+        case LimitRule::none: return "";
+        case LimitRule::dc_voltage: return "dc_voltage";
+        case LimitRule::signed_current: return "signed_current";
+        case LimitRule::charge_current: return "charge_current";
+        case LimitRule::discharge_current: return "discharge_current";
+        case LimitRule::signed_power: return "signed_power";
+        case LimitRule::ac_voltage: return "ac_voltage";
+        case LimitRule::ac_frequency: return "ac_frequency";
+        case LimitRule::reactive_power: return "reactive_power";
+        case LimitRule::resistance: return "resistance";
+    }
+    return "";
+}
+
+std::optional<std::string> setpoint_limit_text(LimitRule rule, const ProtectionLimits& limits) {
+    const int set = required_protection_set(rule);
+    if (set == 0 || (set == 1 && !limits.set1) || (set == 2 && !limits.set2) || (set == 3 && !limits.set3))
+        return std::nullopt;
+    auto range = [](double lo, double hi, const char* unit) {
+        return format_number(lo, 3) + " … " + format_number(hi, 3) + " " + unit;
+    };
+    switch (rule) {
+        case LimitRule::none: return std::nullopt;
+        case LimitRule::dc_voltage: {
+            const auto& s = *limits.set1;
+            return range(s.min_output_voltage_v, s.max_output_voltage_v, "V") + " (min/max output voltage)";
+        }
+        case LimitRule::signed_current: {
+            const auto& s = *limits.set1;
+            return range(-s.max_charge_current_a, s.max_discharge_current_a, "A") + " (max charge current " +
+                   fmt(s.max_charge_current_a, "A") + ", max discharge current " + fmt(s.max_discharge_current_a, "A") +
+                   "; negative: charging)";
+        }
+        case LimitRule::charge_current:
+            return "|value| ≤ " + fmt(limits.set1->max_charge_current_a, "A") + " (max charge current)";
+        case LimitRule::discharge_current:
+            return "|value| ≤ " + fmt(limits.set1->max_discharge_current_a, "A") + " (max discharge current)";
+        case LimitRule::signed_power: {
+            const auto& s = *limits.set2;
+            return range(-s.max_charge_power_kw * 1000.0, s.max_discharge_power_kw * 1000.0, "W") +
+                   " (max charge power " + fmt(s.max_charge_power_kw, "kW") + ", max discharge power " +
+                   fmt(s.max_discharge_power_kw, "kW") + "; negative: charging)";
+        }
+        case LimitRule::ac_voltage:
+            return range(limits.set2->ac_voltage_lower_v, limits.set2->ac_voltage_upper_v, "V") + " (AC voltage limits)";
+        case LimitRule::ac_frequency:
+            return range(limits.set3->ac_frequency_lower_hz, limits.set3->ac_frequency_upper_hz, "Hz") +
+                   " (AC frequency limits)";
+        case LimitRule::reactive_power: {
+            const double q = std::max(limits.set2->max_charge_power_kw, limits.set2->max_discharge_power_kw) * 1000.0;
+            return range(-q, q, "var") + " (the larger power limit)";
+        }
+        case LimitRule::resistance: {
+            const auto& s = *limits.set1;
+            auto least = [&](double amps) {
+                return amps > 0 ? format_number(s.max_output_voltage_v / amps, 3) + " Ω" : std::string("not allowed");
+            };
+            return "|value| ≥ " + least(s.max_discharge_current_a) + " discharging, ≥ " +
+                   least(s.max_charge_current_a) + " charging (negative) (max output voltage / current limit)";
+        }
+    }
+    return std::nullopt;
+}
+
 int required_protection_set(LimitRule rule) {
     switch (rule) {
         case LimitRule::none: return 0;

@@ -6,6 +6,7 @@
 #include <array>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "protocol/codec.h"
 #include "protocol/modes.h"
@@ -57,6 +58,15 @@ bool store_protection_frame(ProtectionLimits& limits, const DecodedFrame& frame)
 Result<void> check_consistent(const ProtectionSet1& s);
 Result<void> check_consistent(const ProtectionSet2& s);
 Result<void> check_consistent(const ProtectionSet3& s);
+
+// The API name of a limit rule ("dc_voltage", "signed_current", …; "" for none).
+std::string_view limit_rule_name(LimitRule rule);
+inline constexpr LimitRule kLimitRules[] = {LimitRule::dc_voltage,     LimitRule::signed_current, LimitRule::charge_current,
+                                            LimitRule::discharge_current, LimitRule::signed_power,  LimitRule::ac_voltage,
+                                            LimitRule::ac_frequency,   LimitRule::reactive_power, LimitRule::resistance};
+// What `limits` allow a set-point of that rule, in words with numbers and units (what
+// check_setpoint enforces); nullopt while the protection set it needs is not known.
+std::optional<std::string> setpoint_limit_text(LimitRule rule, const ProtectionLimits& limits);
 
 // Which protection set a parameter's limit rule needs (0 for none).
 int required_protection_set(LimitRule rule);

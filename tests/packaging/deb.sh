@@ -42,6 +42,10 @@ for f in ./usr/sbin/ystpcs-bridge ./lib/systemd/system/ystpcs-bridge.service ./u
     grep -q " $f\$" "$out/bridge-contents" || fail "$f not in $(basename "$bridge_deb")"
 done
 grep -q 'ystpcs-bridge$' "$out/contents" && fail "the bridge is in $(basename "$main_deb")"
+cockpit_deb=$(ls "$out"/ystpcs-cockpit_*.deb) || fail "ystpcs-cockpit package missing: $(ls "$out")"
+for f in manifest.json index.html console.js vendor/uplot/uPlot.iife.min.js vendor/uplot/LICENSE; do
+    dpkg-deb -c "$cockpit_deb" | grep " ./usr/share/cockpit/ystpcs/$f\$" >/dev/null || fail "$f not in $(basename "$cockpit_deb")"
+done
 dpkg-deb -I "$main_deb" conffiles | grep -x >/dev/null /etc/ystpcsd/ystpcsd.json || fail "the default configuration is not a conffile"
 dpkg-deb -I "$bridge_deb" conffiles | grep -x >/dev/null /etc/ystpcs-bridge/ystpcs-bridge.json ||
     fail "the bridge's configuration is not a conffile"

@@ -142,6 +142,21 @@ assert_contains "$(cat "$DIR/monitor.json")" '"snapshot"'
 expect_exit 0 pcsctl monitor -d 1.5
 assert_contains "$OUT" "sim/2"
 
+# --- the history ystpcsd keeps --------------------------------------------------------------------
+expect_exit 0 pcsctl -m 1 history -s DcCurrent,DcVoltage --last 5
+assert_contains "$OUT" "time,unix_time,DcCurrent_A,DcVoltage_V"
+rows=$(printf '%s\n' "$OUT" | grep -c '^20')
+[ "$rows" -ge 10 ] || fail "history --last 5: $rows rows"
+printf '%s\n' "$OUT" | tail -1 | grep -q ',-40.0,' || fail "history: the last row is not the -40 A run: $(printf '%s\n' "$OUT" | tail -1)"
+expect_exit 0 pcsctl -m 1 --json history --last 2
+[ "$(json_get "$OUT" "len(j['times_us']) == len(j['columns']['DcCurrent']) > 3 and j['units']['DcCurrent'] == 'A'")" = True ] ||
+    fail "history --json: $OUT"
+expect_exit 0 as_nobody "$PCSCTL" --bus-address "$BUS" -m 1 history -s InletTemperature --last 1
+assert_contains "$OUT" "InletTemperature_C"
+expect_exit 2 pcsctl -m 1 history -s Volts
+assert_contains "$OUT" "kept: DcVoltage"
+expect_exit 2 pcsctl -m 1 history --last 1 --from 1
+
 # --- recording and logging ---------------------------------------------------------------------
 expect_exit 0 pcsctl -m 1 record -d 2 -o "$DIR/rec.log"
 check_recording "$DIR/rec.log" 01

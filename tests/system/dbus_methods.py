@@ -104,7 +104,7 @@ wait(lambda: prop("Connected") and prop("RunningState") == 13 and not math.isnan
 
 # --- Module properties --------------------------------------------------------------------------
 allp = props.GetAll(MOD)
-check(len(allp) == 116, f"GetAll returns every property of the contract ({len(allp)})")
+check(len(allp) == 117, f"GetAll returns every property of the contract ({len(allp)})")
 check(allp["Interface"] == "sim" and allp["Address"] == 1, "identity")
 check(abs(allp["DcVoltage"] - 650) < 5, f"DcVoltage {allp['DcVoltage']}")
 check(allp["RunningStateName"] == "standby", "RunningStateName")
@@ -150,6 +150,45 @@ v = m2.ReadVersions()
 check(v["arm_software"] == "2.1.39" and v["dsp_hardware"] == "1.0.0", f"ReadVersions {v}")
 m2.SetPhasePower("active", 10.0, 10.0, 10.0)
 m2.SetPhasePower("reactive", -1.0, 0.0, 1.0)
+
+# --- what a console needs: modes, history, events, the caller's access ---------------------------
+modes = {str(n): (str(t), ps) for n, t, ps in manager_props.Get(MGR, "Modes")}
+check(set(modes) >= {"cv", "cc", "cccv", "off_grid", "idle"} and len(modes) == 19, f"Modes: every mode ({len(modes)})")
+cccv = {str(p[0]): p for p in modes["cccv"][1]}
+check(list(cccv) == ["voltage_v", "current_a", "end_current_a"], f"cccv parameters in order: {list(cccv)}")
+check(cccv["current_a"][2] == "A" and cccv["current_a"][3] == -1000 and cccv["current_a"][4] == 1000
+      and cccv["current_a"][5] == "signed_current", f"a parameter's unit, range and limit: {cccv['current_a']}")
+limits_text = prop("SetpointLimits")
+check(limits_text["signed_current"].startswith("-150 … ") and "(max charge current 150 A" in limits_text["signed_current"],
+      f"SetpointLimits follow the limits set above: {limits_text}")
+check(set(limits_text) == {str(p[5]) for _, (_, ps) in modes.items() for p in ps if p[5]},
+      f"SetpointLimits has every limit kind the modes name: {sorted(limits_text)}")
+units = {str(p): str(u) for p, u, _ in manager_props.Get(MGR, "ValueProperties")}
+check(units.get("DcVoltage") == "V" and units.get("Energy") == "Wh" and "FaultText" in units and len(units) == 92,
+      f"ValueProperties: {len(units)} with units")
+signals = [str(s) for s, _ in manager_props.Get(MGR, "HistorySignals")]
+check("DcCurrent" in signals and dict((str(s), str(u)) for s, u in manager_props.Get(MGR, "HistorySignals"))["DcCurrent"] == "A",
+      f"HistorySignals {signals}")
+times, cols = m.ReadHistory(["DcCurrent", "DcVoltage"], 0, 0)
+check(len(times) > 5 and set(cols) == {"DcCurrent", "DcVoltage"} and all(len(c) == len(times) for c in cols.values()),
+      f"ReadHistory: {len(times)} rows")
+check(all(b > a for a, b in zip(times, times[1:])), "ReadHistory rows in time order")
+check(abs(cols["DcCurrent"][-1] - prop("DcCurrent")) < 5, f"the last row is the live value ({cols['DcCurrent'][-1]})")
+check(any(abs(c) > 1 for c in cols["DcCurrent"] if not math.isnan(c)), "the history holds the current of the run above")
+t_all, c_all = m.ReadHistory([], 0, 0)
+check(set(c_all) == set(signals), "ReadHistory with no signals: all")
+t_part, _ = m.ReadHistory(["DcVoltage"], times[-3], times[-2])
+check(list(t_part) == list(times[-3:-1]), f"ReadHistory time range {list(t_part)}")
+expect_error(ERR + "InvalidArgument", m.ReadHistory, ["Volts"], 0, 0)
+events = m.ReadEvents(0)
+kinds = [str(e[2]) for e in events]
+check("state" in kinds and "command" in kinds, f"ReadEvents: state changes and commands ({kinds})")
+texts = [str(e[3]) for e in events if e[2] == "command"]
+check(any(t.startswith("SetMode cccv (current_a -100, end_current_a -5, voltage_v 700)") and "by uid 0: done" in t for t in texts),
+      f"a command with who and the outcome: {texts}")
+check(list(m.ReadEvents(events[-1][0])) == [], "ReadEvents after the last: none")
+access = manager.GetCallerAccess()
+check(access[0] and access[1] == "", f"GetCallerAccess for root: {access}")
 
 # --- typed errors ------------------------------------------------------------------------------
 msg = expect_error(ERR + "InvalidArgument", m.SetMode, "warp", {}, {})

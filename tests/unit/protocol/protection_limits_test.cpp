@@ -101,3 +101,25 @@ TEST_CASE("protection sets: typed views, consistency") {
     CHECK_FALSE(l.set2.has_value());
     CHECK(values_of(*l.set1) == std::array<double, 4>{750.0, 500.0, 150.0, 100.0});
 }
+
+TEST_CASE("setpoint_limit_text: what check_setpoint enforces, in words; nothing while the set is unknown") {
+    const auto l = limits();
+    CHECK(*setpoint_limit_text(LimitRule::dc_voltage, l) == "500 … 750 V (min/max output voltage)");
+    CHECK(setpoint_limit_text(LimitRule::signed_current, l)->find("-150 … 100 A") == 0);
+    CHECK(setpoint_limit_text(LimitRule::resistance, l)->find("|value| ≥ 7.5 Ω discharging, ≥ 5 Ω charging") == 0);
+    CHECK_FALSE(setpoint_limit_text(LimitRule::none, l));
+    CHECK_FALSE(setpoint_limit_text(LimitRule::dc_voltage, ProtectionLimits{}));
+    // Every rule that bounds a parameter of some mode has a name and a text.
+    for (const auto& mode : kModes)
+        for (const auto& p : mode.params) {
+            if (p.limit == LimitRule::none) continue;
+            CHECK(!limit_rule_name(p.limit).empty());
+            CHECK(setpoint_limit_text(p.limit, l).has_value());
+        }
+    // The text's bounds are the ones enforced: just inside passes, just outside fails.
+    const auto* cc = find_mode("cc");
+    CHECK(check_setpoint(*cc, 0, -150.0, l).ok());
+    CHECK_FALSE(check_setpoint(*cc, 0, -150.001, l).ok());
+    CHECK(check_setpoint(*cc, 0, 100.0, l).ok());
+    CHECK_FALSE(check_setpoint(*cc, 0, 100.001, l).ok());
+}
