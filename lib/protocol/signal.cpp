@@ -77,7 +77,15 @@ Range valid_range(const SignalDef& sig) {
     return Range{to_engineering(sig, raw_min(sig.type)), to_engineering(sig, raw_max(sig.type))};
 }
 
-double to_engineering(const SignalDef& sig, std::int64_t raw) { return scale_raw(raw, sig.scale_exp) + sig.offset; }
+// The offset is a whole number of steps in every signal of the table (tables_test): with it
+// added to the raw value first, one division gives the double nearest the decimal value
+// (0.009 A, not the 0.0090000000000145519 that adding -1000 A to 1000.009 A leaves), so every
+// client sees values at their resolution.
+double to_engineering(const SignalDef& sig, std::int64_t raw) {
+    if (sig.scale_exp >= 0) return scale_raw(raw, sig.scale_exp) + sig.offset;
+    const double steps_per_unit = pow10(-sig.scale_exp);
+    return (static_cast<double>(raw) + sig.offset * steps_per_unit) / steps_per_unit;
+}
 
 int decimals(const SignalDef& sig) { return sig.scale_exp < 0 ? -sig.scale_exp : 0; }
 
