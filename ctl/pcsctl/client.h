@@ -64,12 +64,17 @@ public:
     ManagerProxy& manager();
     // Every module's object path, sorted.
     std::vector<std::string> module_paths();
-    // The module named by -m (or the only one).
+    // The module named by -m (or the only one); one only.
     std::unique_ptr<ModuleProxy> module();
-    // -m's modules: the one named, or all of them.
+    // -m's modules (repeatable, "all"); without -m every module.
     std::vector<std::unique_ptr<ModuleProxy>> modules_or_all();
+    // -m's modules; without -m the only module served (several: an error asking for -m or -m all).
+    std::vector<std::unique_ptr<ModuleProxy>> chosen_modules();
+    // The object paths of the same choices.
+    std::vector<std::string> chosen_paths(bool all_without_m);
 
 private:
+    std::string resolve(const std::vector<std::string>& paths, const std::string& spec);
     GlobalOptions options_;
     std::unique_ptr<sdbus::IConnection> connection_;
     std::unique_ptr<ManagerProxy> manager_;

@@ -7,6 +7,7 @@
 #include "pcsctl/client.h"
 #include "pcsctl/exit_codes.h"
 #include "pcsctl/output.h"
+#include "pcsctl/values.h"
 #include "protocol/faults.h"
 
 namespace ystpcs::ctl {
@@ -37,9 +38,9 @@ void print_human(const std::string& name, const Properties& p) {
                 flag(p, "PowerStageActive") ? "  (power stage active)" : "");
     const auto fault = static_cast<int>(number(p, "FaultCode"));
     if (fault != 0)
-        std::printf("  Fault       %d (0x%04X) %s\n              action: %s\n              to clear: %s\n", fault, fault,
-                    text(p, "FaultText").c_str(), text(p, "FaultAction").c_str(),
-                    std::string(protocol::kFaultClearingProcedure).c_str());
+        std::printf("  Fault       %s\n              action: %s\n              to clear: remove the cause, then "
+                    "pcsctl -m %s reset-faults, then start again\n",
+                    fault_description(p).c_str(), text(p, "FaultAction").c_str(), name.c_str());
     else
         std::printf("  Fault       none\n");
     std::string params;
@@ -103,7 +104,7 @@ void print_human(const std::string& name, const Properties& p) {
 int run_status(const GlobalOptions& global, std::span<const std::string> args) {
     GlobalOptions options = global;
     if (args.size() > 1) throw CommandFailure{exit_usage, "status takes at most one MODULE (see pcsctl status --help)"};
-    if (args.size() == 1) options.module = args[0];
+    if (args.size() == 1) options.modules = {args[0]};
     Client client(options);
     auto modules = client.modules_or_all();
     if (modules.empty()) throw CommandFailure{exit_not_connected, "ystpcsd serves no module yet"};
@@ -119,7 +120,7 @@ int run_status(const GlobalOptions& global, std::span<const std::string> args) {
         first = false;
         print_human(m->name(), props);
     }
-    if (global.json) std::cout << (all.size() == 1 && !options.module.empty() ? all[0] : all).dump() << '\n';
+    if (global.json) std::cout << (all.size() == 1 && options.modules.size() == 1 && options.modules[0] != "all" ? all[0] : all).dump() << '\n';
     return exit_ok;
 }
 
@@ -134,12 +135,12 @@ int run_list(const GlobalOptions& global, std::span<const std::string> args) {
             out.push_back({{"module", m.name()},
                            {"path", path},
                            {"connected", flag(p, "Connected")},
-                           {"state", number(p, "RunningState")},
-                           {"state_name", text(p, "RunningStateName")},
-                           {"fault_code", number(p, "FaultCode")}});
+                           {"running_state", value_json(*find_value("running_state"), p)},
+                           {"state", value_json(*find_value("state"), p)},
+                           {"fault_code", value_json(*find_value("fault_code"), p)}});
         } else {
-            std::printf("%-12s %-14s %-30s fault %d\n", m.name().c_str(), flag(p, "Connected") ? "connected" : "LOST",
-                        text(p, "RunningStateName").c_str(), static_cast<int>(number(p, "FaultCode")));
+            std::printf("%-12s %-14s %-30s fault %s\n", m.name().c_str(), flag(p, "Connected") ? "connected" : "LOST",
+                        text(p, "RunningStateName").c_str(), fault_hex(static_cast<long long>(number(p, "FaultCode"))).c_str());
         }
     }
     if (global.json) std::cout << out.dump() << '\n';

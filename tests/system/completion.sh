@@ -50,7 +50,10 @@ check "pcsctl --bus " "session system "
 check "pcsctl decode --format " "json table "
 check "pcsctl record --format " "candump csv jsonl "
 # Modules come from the daemon, on the bus the command line names.
-check "pcsctl --bus-address $BUS -m " "sim/1 sim/2 "
+check "pcsctl --bus-address $BUS -m " "all sim/1 sim/2 "
+check "pcsctl --bus-address $BUS get " "sim/1 sim/2 "
+check "pcsctl phase-power " "active reactive "
+check "pcsctl log -o x.csv --f" "--fields "
 check "pcsctl --bus-address $BUS -m sim/2" "sim/2 "
 # Every mode of the protocol table is offered (19, Appendix A).
 n=$(complete_line "pcsctl set mode " | wc -w)
