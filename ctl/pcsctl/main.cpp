@@ -27,7 +27,8 @@ constexpr Command kCommands[] = {
      "usage: pcsctl [-m MODULE] status [MODULE]\n\n"
      "DC and AC values per phase, temperatures, running state, fault with its text and\n"
      "recommended action, working mode and parameters, protection limits, firmware, link health.\n"
-     "Without a module: every module. --json prints the D-Bus properties.\n",
+     "Without a module: every module. --json: {\"module\", \"path\", \"values\" (the names of pcsctl\n"
+     "get), \"properties\" (the D-Bus properties as they are)}; an array for several modules.\n",
      run_status},
     {"list", "", "the modules served, one line each", "usage: pcsctl list\n", run_list},
     {"monitor", "", "live values, redrawn as they change",

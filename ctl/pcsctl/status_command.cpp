@@ -113,7 +113,9 @@ int run_status(const GlobalOptions& global, std::span<const std::string> args) {
     for (auto& m : modules) {
         const auto props = call("status of " + m->name(), [&] { return m->properties(); });
         if (global.json) {
-            all.push_back({{"module", m->name()}, {"path", m->path()}, {"properties", to_json(props)}});
+            json values = json::object();
+            for (const auto& v : value_catalog()) values[v.name] = value_json(v, props);
+            all.push_back({{"module", m->name()}, {"path", m->path()}, {"values", values}, {"properties", to_json(props)}});
             continue;
         }
         if (!first) std::printf("\n");

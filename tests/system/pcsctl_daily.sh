@@ -37,6 +37,9 @@ printf '%s\n' "$OUT" | sed -n 1p | grep -qE '^[0-9]+\.[0-9]$' || fail "get: dc_v
 [ "$(printf '%s\n' "$OUT" | sed -n 2,4p | tr '\n' ' ')" = "standby 0x0000 standby " ] || fail "get: $OUT"
 expect_exit 0 "$P" --json get 2 running_state dc_current_a
 [ "$(json_get "$OUT" "type(j['values']['running_state']).__name__, j['module']")" = "int sim/2" ] || fail "get --json: $OUT"
+expect_exit 0 "$P" -m 1 --json status
+[ "$(json_get "$OUT" "j['values']['state'], j['values']['fault_code'], j['properties']['RunningStateName']")" = "standby 0 standby" ] ||
+    fail "status --json: values beside the properties"
 expect_exit 2 "$P" get 1 volts
 assert_contains "$OUT" "unknown value 'volts'"
 expect_exit 2 "$P" --json get 1 volts
