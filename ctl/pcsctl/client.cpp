@@ -78,7 +78,7 @@ void ModuleProxy::onFaultRaised(const uint16_t& code, const std::string& text) {
 void ModuleProxy::onFaultCleared() {
     if (on_fault) on_fault(0, "no fault");
 }
-void ModuleProxy::onStateChanged(const uint32_t& state, const std::string& name) {
+void ModuleProxy::onStateChanged(const uint8_t& state, const std::string& name) {
     if (on_state) on_state(state, name);
 }
 void ModuleProxy::onPropertiesChanged(const std::string& interface, const std::map<std::string, sdbus::Variant>& changed,

@@ -45,7 +45,7 @@ public:
 private:
     void onFaultRaised(const uint16_t& code, const std::string& text) override;
     void onFaultCleared() override;
-    void onStateChanged(const uint32_t& state, const std::string& name) override;
+    void onStateChanged(const uint8_t& state, const std::string& name) override;
     void onPropertiesChanged(const std::string& interface, const std::map<std::string, sdbus::Variant>& changed,
                              const std::vector<std::string>& invalidated) override;
     std::string path_;

@@ -22,7 +22,7 @@ namespace ystpcs::ctl {
 namespace {
 
 constexpr const char* kDefaultFields =
-    "state,mode,fault_code,dc_voltage_v,dc_current_a,dc_power_kw,capacity_ah,energy_wh,inlet_temperature_c,"
+    "state,stop_reason,mode,fault_code,dc_voltage_v,dc_current_a,dc_power_kw,capacity_ah,energy_wh,inlet_temperature_c,"
     "outlet_temperature_c";
 
 std::vector<const ValueDef*> parse_fields(const std::string& list) {

@@ -36,10 +36,12 @@ json values_of(const Properties& props, const Properties* changed) {
 std::string row(const ModuleFeed::Module& m, bool daemon_up) {
     const Properties& p = m.props;
     const bool known = daemon_up && m.fresh && flag(p, "Connected");
+    std::string state = text(p, "RunningStateName");
+    if (const std::string why = text(p, "StopReason"); !why.empty()) state += " (" + why + ")";
     auto val = [&](const char* name) { return known ? value_text(*find_value(name), p) : std::string("—"); };
     char buf[512];
     std::snprintf(buf, sizeof buf, "%-10s %-5s %-26.26s %-30.30s %-8.8s %9s %9s %8s %8s %9s %6s %6s", m.name.c_str(),
-                  !daemon_up ? "gone" : known ? "ok" : "LOST", known ? text(p, "RunningStateName").c_str() : "—",
+                  !daemon_up ? "gone" : known ? "ok" : "LOST", known ? state.c_str() : "—",
                   known ? fault_description(p).c_str() : "—", text(p, "WorkingMode").c_str(), val("dc_voltage_v").c_str(),
                   val("dc_current_a").c_str(), val("dc_power_kw").c_str(), val("capacity_ah").c_str(),
                   val("energy_wh").c_str(), val("inlet_temperature_c").c_str(), val("outlet_temperature_c").c_str());

@@ -3,12 +3,14 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <vector>
 
 #include "pcsctl/client.h"
 #include "pcsctl/exit_codes.h"
 #include "pcsctl/output.h"
 #include "pcsctl/values.h"
 #include "protocol/faults.h"
+#include "protocol/running_states.h"
 
 namespace ystpcs::ctl {
 
@@ -28,6 +30,29 @@ std::string age(std::uint64_t last_seen_us) {
     return buf;
 }
 
+// What the module reports against what was commanded (seen on a real module: commanded cc,
+// reporting constant-voltage operation at +50 A). Only where the mode fixes the regulation.
+std::string contradiction(const Properties& p) {
+    namespace rs = protocol::running_state;
+    const std::string mode = text(p, "WorkingMode");
+    const double code = number(p, "RunningState");
+    if (mode.empty() || !std::isfinite(code) || !flag(p, "Connected")) return "";
+    const auto state = static_cast<std::uint8_t>(code);
+    std::vector<std::uint8_t> expected;
+    if (mode == "cc") expected = {rs::constant_current};
+    else if (mode == "cv") expected = {rs::constant_voltage};
+    else if (mode == "cv_limited" || mode == "cccv") expected = {rs::constant_voltage, rs::constant_current};
+    else if (mode == "ac_power") expected = {rs::ac_constant_power};
+    else if (mode == "off_grid") expected = {rs::off_grid_inverter};
+    else return "";
+    if (!protocol::power_stage_active(state) || state == rs::soft_start) return "";
+    for (auto e : expected)
+        if (e == state) return "";
+    return "the module reports " + text(p, "RunningStateName") + " while the mode is " + mode +
+           (flag(p, "WorkingModeReported") ? "" : " (as commanded; not read back)") +
+           ": its regulation contradicts the mode; check pcsctl setting get working_mode";
+}
+
 void print_human(const std::string& name, const Properties& p) {
     const bool connected = flag(p, "Connected");
     std::printf("%s  %s, %s%s\n", name.c_str(), connected ? "connected" : "COMMUNICATION LOST",
@@ -36,6 +61,9 @@ void print_human(const std::string& name, const Properties& p) {
     const auto state = static_cast<int>(number(p, "RunningState"));
     std::printf("  State       %d %s%s\n", state, text(p, "RunningStateName").c_str(),
                 flag(p, "PowerStageActive") ? "  (power stage active)" : "");
+    if (const std::string why = text(p, "StopReasonText"); !why.empty())
+        std::printf("  Stopped     %s (%s)\n", why.c_str(), text(p, "StopReason").c_str());
+    if (const std::string odd = contradiction(p); !odd.empty()) std::printf("  WARNING     %s\n", odd.c_str());
     const auto fault = static_cast<int>(number(p, "FaultCode"));
     if (fault != 0)
         std::printf("  Fault       %s\n              action: %s\n              to clear: remove the cause, then "

@@ -46,6 +46,8 @@ std::vector<ValueDef> build_catalog() {
         {"power_stage_active", "PowerStageActive", K::flag, 0, true},
         {"commanded_start", "CommandedStart", K::text, 0, false},
         {"heartbeat_state", "HeartbeatState", K::integer, 0, false},
+        {"stop_reason", "StopReason", K::text, 0, false},
+        {"stop_reason_text", "StopReasonText", K::text, 0, false},
     };
     for (const auto& f : protocol::kFrames) {
         if (f.direction != protocol::Direction::from_pcs || f.role == protocol::FrameRole::result || f.mode_parameters)

@@ -68,6 +68,7 @@ void ModuleObject::changed(const engine::ModuleChange& c) {
     }
     if (c.link) dirty_.insert("Connected");
     if (c.state) dirty_.insert("PowerStageActive");
+    if (c.stop_reason) dirty_.insert({"StopReason", "StopReasonText"});
     if (c.fault) dirty_.insert("FaultAction");
     if (c.mode) dirty_.insert({"WorkingMode", "WorkingModeCode", "WorkingModeParameters", "WorkingModeReported"});
     if (c.versions) dirty_.insert({"ArmVersion", "DspVersion"});
@@ -86,7 +87,7 @@ void ModuleObject::changed(const engine::ModuleChange& c) {
         if (c.fault && module_.fault_code()) {
             const auto f = *module_.fault_code();
             if (f != 0) emitFaultRaised(f, std::string(fault_info(f).meaning));
-            else emitFaultCleared();
+            else if (c.fault_cleared) emitFaultCleared();  // not for the first "no fault" heard
         }
     } catch (const std::exception& e) {
         spdlog::warn("{}: cannot emit a signal: {}", module_.name(), e.what());
@@ -113,6 +114,14 @@ bool ModuleObject::Connected() { return module_.connected(); }
 uint64_t ModuleObject::LastSeen() { return module_.last_seen() ? micros(*module_.last_seen()) : 0; }
 bool ModuleObject::PowerStageActive() {
     return module_.running_state() && power_stage_active(*module_.running_state());
+}
+std::string ModuleObject::StopReason() {
+    const auto& r = module_.stop_reason();
+    return r ? std::string(engine::stop_cause_name(r->cause)) : "";
+}
+std::string ModuleObject::StopReasonText() {
+    const auto& r = module_.stop_reason();
+    return r ? r->text : "";
 }
 std::string ModuleObject::FaultAction() {
     if (!module_.fault_code()) return "unknown";
@@ -223,7 +232,20 @@ void ModuleObject::Start(sdbus::Result<>&& result) {
 
 void ModuleObject::Stop(sdbus::Result<>&& result) {
     auto r = share(std::move(result));
-    control(r, "Stop", [this, r] { context_.ops.stop(module_, reply_void(r)); });
+    const std::string sender = caller();
+    control(r, "Stop", [this, r, sender] {
+        note_stop_request(sender);
+        context_.ops.stop(module_, reply_void(r));
+    });
+}
+
+// Who asked for a stop, for StopReason: "uid 1000" (the credentials are cached since the call
+// was authorised), else the caller's bus name.
+void ModuleObject::note_stop_request(const std::string& sender) {
+    module_.note_stop_request(sender);
+    context_.authorizer.credentials(sender, [this, alive = alive_](std::optional<CallerCredentials> c, const std::string&) {
+        if (*alive && c) module_.note_stop_request("uid " + std::to_string(c->uid));
+    });
 }
 
 void ModuleObject::ClearFaults(sdbus::Result<>&& result) {
@@ -242,7 +264,8 @@ void ModuleObject::SetMode(sdbus::Result<>&& result, std::string mode, std::map<
     guarded(r, [&] {
         auto request = mode_request(mode, params, options);
         if (!request) throw to_dbus_error(request.error());
-        control(r, "SetMode", [this, r, q = request.value()] {
+        control(r, "SetMode", [this, r, q = request.value(), sender = caller()] {
+            if (q.options.stop_first) note_stop_request(sender);
             context_.ops.set_mode(module_, *q.mode, q.values, q.options, reply_void(r));
         });
     });

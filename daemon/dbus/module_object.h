@@ -34,6 +34,8 @@ private:
     bool Connected() override;
     uint64_t LastSeen() override;
     bool PowerStageActive() override;
+    std::string StopReason() override;
+    std::string StopReasonText() override;
     std::string FaultAction() override;
     std::string WorkingMode() override;
     uint8_t WorkingModeCode() override;
@@ -80,6 +82,7 @@ private:
 
     // The unique bus name of the caller of the method being handled.
     std::string caller();
+    void note_stop_request(const std::string& sender);
     // Runs the read `go` for the caller (privileged or not), from the loop, later.
     template <class... T>
     void read(const SharedResult<T...>& r, std::function<void(const engine::Caller&)> go);

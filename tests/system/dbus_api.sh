@@ -148,7 +148,7 @@ grep -q ',dc_output,voltage_v,' "$DIR/rec.csv" || fail "csv rows"
 expect_exit 0 pcsctl record -d 1 -o "$DIR/rec.jsonl" --format jsonl
 grep -q '"src":2' "$DIR/rec.jsonl" || fail "jsonl of all modules"
 expect_exit 0 pcsctl -m 1 log -i 0.5 -d 2.2 -o "$DIR/log.csv"
-head -1 "$DIR/log.csv" | grep -q '^time,elapsed_s,module,state,mode,fault_code,dc_voltage_v,.*,event$' ||
+head -1 "$DIR/log.csv" | grep -q '^time,elapsed_s,module,state,stop_reason,mode,fault_code,dc_voltage_v,.*,event$' ||
     fail "log header: $(head -1 "$DIR/log.csv")"
 # Rows every 0.5 s by their own elapsed_s (not a count in pcsctl's 2.2 s): at least 1 s of them
 # (3 rows), none closer than 0.25 s or further apart than 0.75 s.

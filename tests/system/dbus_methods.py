@@ -104,7 +104,9 @@ wait(lambda: prop("Connected") and prop("RunningState") == 13 and not math.isnan
 
 # --- Module properties --------------------------------------------------------------------------
 allp = props.GetAll(MOD)
-check(len(allp) == 116, f"GetAll returns every property of the contract ({len(allp)})")
+check(len(allp) == 118, f"GetAll returns every property of the contract ({len(allp)})")
+check(allp["StopReason"] in ("", "end_condition", "fault", "operator_stop", "lost_heartbeat", "emergency_stop",
+                             "controller_shutdown", "unknown"), f"StopReason {allp['StopReason']!r}")
 check(allp["Interface"] == "sim" and allp["Address"] == 1, "identity")
 check(abs(allp["DcVoltage"] - 650) < 5, f"DcVoltage {allp['DcVoltage']}")
 check(allp["RunningStateName"] == "standby", "RunningStateName")

@@ -86,6 +86,10 @@ assert_contains "$(cat "$DIR/wait.out")" "fault 0x800E CAN2 communication fault"
 rc=0; wait "$FAULTWAIT" || rc=$?
 [ "$rc" = 0 ] || fail "wait fault ended $rc: $(cat "$DIR/fault.json")"
 [ "$(json_get "$(cat "$DIR/fault.json")" "j['result'], j['value']")" = "met 32782" ] || fail "wait fault: $(cat "$DIR/fault.json")"
+# Why it stopped: the fault, in the API and in pcsctl's words.
+expect_exit 0 "$P" get 2 stop_reason stop_reason_text
+[ "$OUT" = "fault
+fault 0x800E: CAN2 communication fault" ] || fail "stop reason of the fault: $OUT"
 
 # --- emergency stop of all, cleared with -m all ---------------------------------------------------
 expect_exit 0 "$P" estop
@@ -94,9 +98,19 @@ estopped() { [ "$("$P" get "$1" fault_code)" = 0x8012 ]; }
 wait_for 10 estopped 1 || fail "module 1 shows no 0x8012 after estop"
 expect_exit 0 "$P" -m 1 status
 assert_contains "$OUT" "0x8012 emergency stop by software"
+assert_contains "$OUT" "Stopped     emergency stop (heartbeat state 3) (emergency_stop)"
 expect_exit 0 "$P" -m all reset-faults
 clear() { [ "$("$P" get "$1" fault_code)" = 0x0000 ]; }
 wait_for 10 clear 1 && wait_for 10 clear 2 || fail "faults not cleared on every module"
+# An operator's stop names the caller; a start forgets the reason.
+expect_exit 0 "$P" -m 1 start
+running() { [ "$("$P" get "$1" power_stage_active)" = 1 ]; }
+wait_for 10 running 1 || fail "module 1 did not start again"
+[ -z "$("$P" get 1 stop_reason)" ] || fail "a stop reason while running: $("$P" get 1 stop_reason)"
+expect_exit 0 "$P" -m 1 stop
+stopped_by_operator() { [ "$("$P" get 1 stop_reason)" = operator_stop ]; }
+wait_for 10 stopped_by_operator || fail "stop reason after pcsctl stop: $("$P" get 1 stop_reason stop_reason_text)"
+[ "$("$P" get 1 stop_reason_text)" = "stop by uid $(id -u)" ] || fail "who stopped: $("$P" get 1 stop_reason_text)"
 
 # --- phase-power, broadcast-stop, forget ----------------------------------------------------------
 expect_exit 2 "$P" -m 1 phase-power active 10 10 10
@@ -133,7 +147,7 @@ wait "$MONITOR" || true
 "$PY" - "$DIR/log-sim-1.csv" <<'PYEOF' || fail "log file: $(head -3 "$DIR/log-sim-1.csv")"
 import csv, datetime, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
-assert list(rows[0].keys()) == ["time", "elapsed_s", "module", "state", "mode", "fault_code", "dc_voltage_v", "dc_current_a",
+assert list(rows[0].keys()) == ["time", "elapsed_s", "module", "state", "stop_reason", "mode", "fault_code", "dc_voltage_v", "dc_current_a",
                                 "dc_power_kw", "capacity_ah", "energy_wh", "inlet_temperature_c", "outlet_temperature_c", "event"], rows[0].keys()
 stamps = [datetime.datetime.strptime(r["time"], "%Y-%m-%dT%H:%M:%S.%fZ") for r in rows]
 assert all(r["time"][-5] == "." for r in rows), "milliseconds"
@@ -143,7 +157,7 @@ assert all(b > a for a, b in zip(elapsed, elapsed[1:])), "elapsed_s not increasi
 lost = next(i for i, r in enumerate(rows) if r["event"] == "daemon_lost")
 back = next(i for i, r in enumerate(rows) if r["event"] == "daemon_back")
 assert back > lost + 1, (lost, back)
-assert all(r["dc_voltage_v"] == "" and r["state"] == "" for r in rows[lost:back]), "values in the gap"
+assert all(r["dc_voltage_v"] == "" and r["state"] == "" and r["stop_reason"] == "" for r in rows[lost:back]), "values in the gap"
 for r in rows:
     if r["dc_voltage_v"]:
         assert len(r["dc_voltage_v"].split(".")[1]) == 1, r  # 0.1 V resolution, no float noise
