@@ -112,8 +112,9 @@ constexpr Command kCommands[] = {
     {"log", "", "log modules' values for long tests (CSV), through daemon restarts",
      "usage: pcsctl [-m MODULE]... log -i SECONDS -o FILE.csv [-d SECONDS] [--fields NAME,...|all]\n\n"
      "One row per module per interval: time (ISO 8601 UTC with milliseconds), elapsed_s (since the\n"
-     "log began), module, the fields, event. Default fields: state, mode, fault_code, dc_voltage_v,\n"
-     "dc_current_a, dc_power_kw, capacity_ah, energy_wh, inlet_temperature_c, outlet_temperature_c\n"
+     "log began), module, the fields, event. Default fields: state, stop_reason, mode, fault_code,\n"
+     "dc_voltage_v, dc_current_a, dc_power_kw, capacity_ah, energy_wh, inlet_temperature_c,\n"
+     "outlet_temperature_c\n"
      "(--fields all: every value of pcsctl get). Values at their resolution; a value that is not\n"
      "known (link lost, daemon gone) is an empty cell. When ystpcsd restarts the log goes on: the\n"
      "rows of the gap have empty values, the event column says daemon_lost, then daemon_back\n"
@@ -127,7 +128,8 @@ constexpr Command kCommands[] = {
      "Each VALUE on its own line as plain text, at its resolution (no unit); an empty line for a\n"
      "value not known. Without VALUE: every value as NAME=VALUE. Exit status 8 when the module\n"
      "is not communicating (its measured values are unknown). Names are snake_case with the unit,\n"
-     "as in pcsctl decode: state, fault_code (hex), fault_text, mode, connected, power_stage_active,\n"
+     "as in pcsctl decode: state, stop_reason, fault_code (hex), fault_text, mode, connected,\n"
+     "power_stage_active, "
      "dc_voltage_v, dc_current_a, dc_power_kw, capacity_ah, energy_wh, inlet_temperature_c, ...\n"
      "--json: {\"module\": ..., \"values\": {NAME: VALUE}}.\n"
      "Example: v=$(pcsctl get can0/250 dc_voltage_v)\n",

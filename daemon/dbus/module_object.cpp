@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "daemon/dbus/arguments.h"
+#include "dbus/value_types.h"
 #include "daemon/dbus/method_result.h"
 #include "daemon/dbus/variants.h"
 #include "dbus/names.h"
@@ -419,13 +420,24 @@ void ModuleObject::SetExternalData(sdbus::Result<>&& result, double voltage_v, d
     });
 }
 
-std::map<std::string, sdbus::Struct<double, uint64_t>> ModuleObject::GetValues() {
-    std::map<std::string, sdbus::Struct<double, uint64_t>> out;
+// Each value with the type of its property (RunningState y, DcVoltage d), and the texts of
+// the enumerations (RunningStateName, FaultText, ...) beside them.
+std::map<std::string, sdbus::Struct<sdbus::Variant, uint64_t>> ModuleObject::GetValues() {
+    std::map<std::string, sdbus::Struct<sdbus::Variant, uint64_t>> out;
     const auto slots = engine::value_slots();
     for (std::size_t i = 0; i < slots.size(); ++i) {
         const auto& v = module_.values().at(i);
-        if (!v.known || slots[i].signal->property.empty()) continue;
-        out[std::string(slots[i].signal->property)] = sdbus::Struct<double, uint64_t>{v.value, micros(v.timestamp)};
+        const auto& sig = *slots[i].signal;
+        if (!v.known || sig.property.empty()) continue;
+        const auto at = micros(v.timestamp);
+        switch (dbus_value_type(sig)) {
+            case 'y': out[std::string(sig.property)] = {sdbus::Variant(static_cast<uint8_t>(v.raw)), at}; break;
+            case 'q': out[std::string(sig.property)] = {sdbus::Variant(static_cast<uint16_t>(v.raw)), at}; break;
+            case 'u': out[std::string(sig.property)] = {sdbus::Variant(static_cast<uint32_t>(v.raw)), at}; break;
+            default: out[std::string(sig.property)] = {sdbus::Variant(v.value), at}; break;
+        }
+        if (!sig.text_property.empty() && sig.enumeration)
+            out[std::string(sig.text_property)] = {sdbus::Variant(std::string(enum_text(*sig.enumeration, v.raw))), at};
     }
     return out;
 }

@@ -78,7 +78,7 @@ private:
     void SetExternalDataSource(sdbus::Result<>&& result, std::string source,
                                std::map<std::string, sdbus::Variant> options) override;
     void SetExternalData(sdbus::Result<>&& result, double voltage_v, double current_a) override;
-    std::map<std::string, sdbus::Struct<double, uint64_t>> GetValues() override;
+    std::map<std::string, sdbus::Struct<sdbus::Variant, uint64_t>> GetValues() override;
 
     // The unique bus name of the caller of the method being handled.
     std::string caller();

@@ -118,6 +118,10 @@ check(allp["HeartbeatState"] == 2, "heartbeat state running")
 check(allp["Counters"]["rx"] > 0, "counters")
 values = m.GetValues()
 check("DcVoltage" in values and values["DcVoltage"][1] > 1.6e15, "GetValues with timestamps")
+check(isinstance(values["RunningState"][0], dbus.Byte) and isinstance(values["DcVoltage"][0], dbus.Double),
+      "GetValues: each value with its property's type")
+check(values["RunningStateName"][0] == allp["RunningStateName"] and values["FaultText"][0] == "no fault",
+      "GetValues: the texts too")
 
 # --- methods: success -----------------------------------------------------------------------
 m.SetMode("cccv", {"voltage_v": 700.0, "current_a": -100.0, "end_current_a": -5.0}, {})

@@ -122,6 +122,24 @@ expect_exit 2 "$P" forget sim/9
 "$P" forget 1 >"$DIR/forget.out" 2>&1 || true  # a configured module: the daemon says what it does
 info "forget 1: $(cat "$DIR/forget.out")"
 
+# --- docs/dbus-api.md's Python examples, exactly as printed, on this simulated rack ----------------
+doc_example() {
+    awk -v marker="<!-- example: $1 -->" '$0 == marker { on = 1; next }
+        on && $0 == "```python" { inside = 1; next } inside && $0 == "```" { exit } inside { print }' \
+        "$YSTPCS_SOURCE_ROOT/docs/dbus-api.md"
+}
+doc_example values >"$DIR/values.py"
+[ -s "$DIR/values.py" ] || fail "no values example in docs/dbus-api.md"
+expect_exit 0 "$PY" "$DIR/values.py"
+printf '%s\n' "$OUT" | sed -n 1p | grep -qE '^[0-9]+\.[0-9]+ V$' || fail "values example, DcVoltage: $OUT"
+printf '%s\n' "$OUT" | sed -n 2p | grep -qE '^[a-z -]+ [0-9]+$' || fail "values example, GetValues' text and integer: $OUT"
+assert_contains "$OUT" "org.ystpcs.pcs1.Error.Interlock"
+doc_example signals >"$DIR/signals.py"
+expect_exit 0 "$PY" "$DIR/signals.py"
+assert_contains "$OUT" "state 12 constant-current operation"
+assert_contains "$OUT" "stopped: stop by uid $(id -u)"
+info "docs/dbus-api.md examples: $(printf '%s' "$OUT" | tr '\n' ';')"
+
 # --- log and monitor --json across a restart of ystpcsd ---------------------------------------------
 "$P" -m 1 -m 2 log -i 0.2 -o "$DIR/log-%m.csv" 2>"$DIR/log.err" &
 LOGGER=$!
