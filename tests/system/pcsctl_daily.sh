@@ -140,6 +140,13 @@ assert_contains "$OUT" "state 12 constant-current operation"
 assert_contains "$OUT" "stopped: stop by uid $(id -u)"
 info "docs/dbus-api.md examples: $(printf '%s' "$OUT" | tr '\n' ';')"
 
+# --- a start whose confirmation is lost: sent, and it may have taken effect ------------------------
+"$PCS_SIM" --control "$DIR/sim.sock" --command "drop-replies 2 10" >/dev/null || fail "drop-replies"
+expect_exit 6 "$P" -m 2 start
+assert_contains "$OUT" "the command was sent and may have taken effect: check with pcsctl -m sim/2 get state"
+"$PCS_SIM" --control "$DIR/sim.sock" --command "drop-replies 2 0" >/dev/null || fail "drop-replies 0"
+expect_exit 0 "$P" -m 2 stop
+
 # --- log and monitor --json across a restart of ystpcsd ---------------------------------------------
 "$P" -m 1 -m 2 log -i 0.2 -o "$DIR/log-%m.csv" 2>"$DIR/log.err" &
 LOGGER=$!
