@@ -117,7 +117,11 @@ expect_exit 2 "$P" -m 1 phase-power active 10 10 10
 assert_contains "$OUT" "needs a unit"
 expect_exit 0 "$P" -m 1 phase-power active 1kW 1kW 500W
 assert_contains "$OUT" "1.0 / 1.0 / 0.5 kW"
+expect_exit 0 "$P" -m 2 set cc 20A --start
+wait_for 10 running 2 || fail "module 2 did not start"
 expect_exit 0 "$P" broadcast-stop sim
+by_broadcast() { [ "$("$P" get 2 stop_reason_text)" = "stop by uid $(id -u) (broadcast stop on sim)" ]; }
+wait_for 10 by_broadcast || fail "stop reason after broadcast-stop: $("$P" get 2 stop_reason stop_reason_text)"
 expect_exit 2 "$P" forget sim/9
 "$P" forget 1 >"$DIR/forget.out" 2>&1 || true  # a configured module: the daemon says what it does
 info "forget 1: $(cat "$DIR/forget.out")"
