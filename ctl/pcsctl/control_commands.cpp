@@ -12,6 +12,7 @@
 #include "pcsctl/exit_codes.h"
 #include "pcsctl/output.h"
 #include "pcsctl/units.h"
+#include "pcsctl/values.h"
 #include "protocol/codec.h"
 #include "protocol/faults.h"
 #include "protocol/modes.h"
@@ -319,17 +320,15 @@ int run_faults(const GlobalOptions& g, std::span<const std::string> args) {
     auto row = [&](std::uint16_t code, std::uint16_t last) {
         const auto info = protocol::fault_info(code);
         if (g.json) {
-            json j{{"code", code}, {"meaning", std::string(info.meaning)}, {"action", std::string(info.action)},
-                   {"listed", info.listed}};
-            if (last != code) j["last_code"] = last;
+            json j{{"code", code}, {"hex", fault_hex(code)}, {"meaning", std::string(info.meaning)},
+                   {"action", std::string(info.action)}, {"listed", info.listed}};
+            if (last != code) j["last_code"] = last, j["last_hex"] = fault_hex(last);
             std::cout << j.dump() << '\n';
             return;
         }
-        char range[32];
-        if (last != code) std::snprintf(range, sizeof range, "%u-%u", code, last);
-        else if (code >= 0x8000) std::snprintf(range, sizeof range, "0x%04X", code);
-        else std::snprintf(range, sizeof range, "%u", code);
-        std::printf("%-10s %-62s %s\n", range, std::string(info.meaning).c_str(), std::string(info.action).c_str());
+        // Hex, as status, monitor, get and the log write them.
+        const std::string range = last != code ? fault_hex(code) + "-" + fault_hex(last) : fault_hex(code);
+        std::printf("%-13s %-62s %s\n", range.c_str(), std::string(info.meaning).c_str(), std::string(info.action).c_str());
     };
     if (args.size() == 1) {
         char* end = nullptr;
@@ -339,7 +338,7 @@ int run_faults(const GlobalOptions& g, std::span<const std::string> args) {
         row(static_cast<std::uint16_t>(code), static_cast<std::uint16_t>(code));
         return exit_ok;
     }
-    if (!g.json) std::printf("%-10s %-62s %s\n", "CODE", "MEANING", "ACTION");
+    if (!g.json) std::printf("%-13s %-62s %s\n", "CODE", "MEANING", "ACTION");
     for (const auto& f : protocol::kFaults) row(f.first, f.last);
     if (!g.json)
         std::printf("\nother codes: 0x8000 and above: internal failure; below: reserved / internal failure — contact "
