@@ -190,6 +190,7 @@ void Overrides::apply(Config& c) const {
     if (bus) c.bus = *bus;
     if (bus_address) c.bus_address = *bus_address;
     if (discovery) c.engine.discovery = *discovery;
+    if (control_socket) c.simulation.control_socket = *control_socket;
 }
 
 Result<Config> load_config(const std::string& path, Config base) {

@@ -65,6 +65,7 @@ struct Overrides {
     std::optional<std::string> bus;
     std::optional<std::string> bus_address;
     std::optional<bool> discovery;
+    std::optional<std::string> control_socket;  // the simulated modules' control channel
     void apply(Config& c) const;
 };
 

@@ -23,6 +23,8 @@ constexpr const char* kUsage =
     "\n"
     "  -i, --interface IFACE      serve a SocketCAN interface (repeatable)\n"
     "  -s, --simulate N           serve N simulated modules (addresses 1..N) on the in-process bus 'sim'\n"
+    "      --control-socket PATH  the simulated modules' control channel (fault injection, as pcs-sim's\n"
+    "                             --control; docs/simulator.md): pcs-sim --control PATH --command 'fault 1 0x800E'\n"
     "  -c, --config FILE          JSON configuration (docs/configuration.md); the command line wins\n"
     "      --log-level LEVEL      trace, debug, info (default), warn, error, critical\n"
     "      --state-directory DIR  where the last commanded 0x0F bytes are kept (default /var/lib/ystpcsd;\n"
@@ -45,13 +47,14 @@ int main(int argc, char** argv) {
     using namespace ystpcs::daemon;
     Overrides overrides;
     std::string config_path;
-    enum { opt_log = 1000, opt_state, opt_bus, opt_bus_address, opt_no_discovery, opt_version };
+    enum { opt_log = 1000, opt_state, opt_bus, opt_bus_address, opt_no_discovery, opt_version, opt_control_socket };
     static const option long_options[] = {
         {"interface", required_argument, nullptr, 'i'},     {"simulate", required_argument, nullptr, 's'},
         {"config", required_argument, nullptr, 'c'},        {"log-level", required_argument, nullptr, opt_log},
         {"state-directory", required_argument, nullptr, opt_state}, {"bus", required_argument, nullptr, opt_bus},
         {"bus-address", required_argument, nullptr, opt_bus_address},
-        {"no-discovery", no_argument, nullptr, opt_no_discovery}, {"version", no_argument, nullptr, opt_version},
+        {"no-discovery", no_argument, nullptr, opt_no_discovery},
+        {"control-socket", required_argument, nullptr, opt_control_socket}, {"version", no_argument, nullptr, opt_version},
         {"help", no_argument, nullptr, 'h'},                {nullptr, 0, nullptr, 0}};
     for (int c; (c = getopt_long(argc, argv, "i:s:c:h", long_options, nullptr)) != -1;) {
         switch (c) {
@@ -73,6 +76,10 @@ int main(int argc, char** argv) {
                 break;
             case opt_bus_address: overrides.bus_address = optarg; break;
             case opt_no_discovery: overrides.discovery = false; break;
+            case opt_control_socket:
+                if (optarg[0] != '/') usage_error("--control-socket takes an absolute path");
+                overrides.control_socket = optarg;
+                break;
             case opt_version: std::printf("ystpcsd %s\n", YSTPCS_VERSION); return 0;
             case 'h': std::fputs(kUsage, stdout); return 0;
             default: usage_error("bad option");
@@ -90,6 +97,8 @@ int main(int argc, char** argv) {
         config = loaded.value();
     }
     overrides.apply(config);
+    if (!config.simulation.control_socket.empty() && config.simulate == 0 && overrides.control_socket)
+        usage_error("--control-socket is the simulated modules' control channel: it needs --simulate N");
     if (auto r = ystpcs::runtime::setup_logging("ystpcsd", config.log_level); !r) usage_error(r.error().message);
 
     // Signals arrive through sd-event's signalfd; they must be blocked for the process.

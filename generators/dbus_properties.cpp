@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "dbus/value_types.h"
 #include "generators/table_text.h"
 #include "protocol/codec.h"
 
@@ -31,17 +32,6 @@ const char* cpp_type(char t) {
 
 }  // namespace
 
-char dbus_value_type(const SignalDef& sig) {
-    const bool integral = sig.enumeration != nullptr || (sig.scale_exp == 0 && sig.offset == 0 && sig.unit.empty());
-    if (!integral) return 'd';
-    switch (sig.type) {
-        case RawType::u8: return 'y';
-        case RawType::u16: return 'q';
-        case RawType::u32: return 'u';
-        default: return 'd';
-    }
-}
-
 std::string module_value_properties_xml() {
     std::ostringstream o;
     o << "    " << kBegin << "\n";
@@ -49,7 +39,7 @@ std::string module_value_properties_xml() {
         if (!publishes(f)) continue;
         for (const auto& s : f.signals) {
             if (s.property.empty()) continue;
-            o << "    <property name=\"" << s.property << "\" type=\"" << dbus_value_type(s) << "\" access=\"read\">\n";
+            o << "    <property name=\"" << s.property << "\" type=\"" << dbus::dbus_value_type(s) << "\" access=\"read\">\n";
             if (!s.unit.empty()) o << "      <annotation name=\"org.ystpcs.pcs1.Unit\" value=\"" << s.unit << "\"/>\n";
             o << "      <annotation name=\"org.ystpcs.pcs1.Source\" value=\"" << hex2(f.pf) << " " << f.name << "."
               << s.name << "\"/>\n";
@@ -74,7 +64,7 @@ std::string module_value_properties_markdown() {
         for (const auto& s : f.signals) {
             if (s.property.empty()) continue;
             const std::string meaning = s.description.empty() ? std::string(f.title) : std::string(s.description);
-            o << "| `" << s.property << "` | " << dbus_value_type(s) << " | " << s.unit << " | " << hex2(f.pf) << " "
+            o << "| `" << s.property << "` | " << dbus::dbus_value_type(s) << " | " << s.unit << " | " << hex2(f.pf) << " "
               << f.name << "." << s.name << " | " << meaning << " |\n";
             if (!s.text_property.empty())
                 o << "| `" << s.text_property << "` | s |  | " << hex2(f.pf) << " " << f.name << "." << s.text_key
@@ -114,7 +104,7 @@ std::string module_value_mixin_header(const std::string& adaptor_header) {
         for (std::size_t i = 0; i < f.signals.size(); ++i) {
             const auto& s = f.signals[i];
             if (s.property.empty()) continue;
-            const char t = dbus_value_type(s);
+            const char t = dbus::dbus_value_type(s);
             const std::string args = hex2(f.pf) + ", " + std::to_string(i);
             if (t == 'd')
                 o << "    double " << s.property << "() override { return value_double(" << args << "); }\n";

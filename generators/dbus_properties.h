@@ -8,10 +8,6 @@
 
 namespace ystpcs::generators {
 
-// D-Bus type of a value property: integers for enumerations and unscaled counts, double
-// for everything with a unit or a scale.
-char dbus_value_type(const protocol::SignalDef& sig);
-
 // The <property> elements between the BEGIN/END markers of dbus/org.ystpcs.pcs1.Module.xml.
 std::string module_value_properties_xml();
 

@@ -137,7 +137,7 @@ void FleetReader::read_values(const std::string& path, bool announce) {
         .onInterface(dbus::kModuleInterface)
         .withTimeout(kReadTimeout)
         .uponReplyInvoke([this, generation, path, announce](const sdbus::Error* e,
-                                                            const std::map<std::string, sdbus::Struct<double, std::uint64_t>>& values) {
+                                                            const std::map<std::string, sdbus::Struct<sdbus::Variant, std::uint64_t>>& values) {
             runtime::run_guarded("GetValues", [&] {
                 auto* m = state_.module(path);
                 if (generation != generation_ || !m) return;

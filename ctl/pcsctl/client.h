@@ -46,7 +46,7 @@ public:
 private:
     void onFaultRaised(const uint16_t& code, const std::string& text) override;
     void onFaultCleared() override;
-    void onStateChanged(const uint32_t& state, const std::string& name) override;
+    void onStateChanged(const uint8_t& state, const std::string& name) override;
     void onEvent(const uint64_t& sequence, const uint64_t& time_us, const std::string& kind, const std::string& text) override;
     void onPropertiesChanged(const std::string& interface, const std::map<std::string, sdbus::Variant>& changed,
                              const std::vector<std::string>& invalidated) override;
@@ -66,12 +66,17 @@ public:
     ManagerProxy& manager();
     // Every module's object path, sorted.
     std::vector<std::string> module_paths();
-    // The module named by -m (or the only one).
+    // The module named by -m (or the only one); one only.
     std::unique_ptr<ModuleProxy> module();
-    // -m's modules: the one named, or all of them.
+    // -m's modules (repeatable, "all"); without -m every module.
     std::vector<std::unique_ptr<ModuleProxy>> modules_or_all();
+    // -m's modules; without -m the only module served (several: an error asking for -m or -m all).
+    std::vector<std::unique_ptr<ModuleProxy>> chosen_modules();
+    // The object paths of the same choices.
+    std::vector<std::string> chosen_paths(bool all_without_m);
 
 private:
+    std::string resolve(const std::vector<std::string>& paths, const std::string& spec);
     GlobalOptions options_;
     std::unique_ptr<sdbus::IConnection> connection_;
     std::unique_ptr<ManagerProxy> manager_;

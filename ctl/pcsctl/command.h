@@ -4,15 +4,17 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ystpcs::ctl {
 
 struct GlobalOptions {
     bool json = false;
-    std::string bus = "system";   // "system" or "session"
+    std::string bus = "system";   // "system" or "session" (PCSCTL_BUS, then --bus)
     std::string bus_address;      // overrides bus
-    std::string module;           // -m: "can0/250", "250", or empty
-    double timeout_s = 30;        // per D-Bus call
+    std::vector<std::string> modules;  // -m, repeatable: "can0/250", "250", "all"; empty: none given
+    double timeout_s = 30;        // per D-Bus call (wait: the whole wait)
+    bool timeout_given = false;
 };
 
 struct Command {
@@ -44,5 +46,10 @@ int run_history(const GlobalOptions& global, std::span<const std::string> args);
 int run_list_interfaces(const GlobalOptions& global, std::span<const std::string> args);
 int run_list(const GlobalOptions& global, std::span<const std::string> args);
 int run_export(const GlobalOptions& global, std::span<const std::string> args);
+int run_get(const GlobalOptions& global, std::span<const std::string> args);
+int run_wait(const GlobalOptions& global, std::span<const std::string> args);
+int run_phase_power(const GlobalOptions& global, std::span<const std::string> args);
+int run_forget(const GlobalOptions& global, std::span<const std::string> args);
+int run_broadcast_stop(const GlobalOptions& global, std::span<const std::string> args);
 
 }  // namespace ystpcs::ctl

@@ -4,12 +4,16 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <iostream>
+#include <optional>
 
+#include "dbus/names.h"
 #include "pcsctl/client.h"
 #include "pcsctl/exit_codes.h"
 #include "pcsctl/output.h"
 #include "pcsctl/units.h"
+#include "pcsctl/values.h"
 #include "protocol/codec.h"
 #include "protocol/faults.h"
 #include "protocol/modes.h"
@@ -43,21 +47,65 @@ double value_or_fail(const Result<double>& r) {
     return r.value();
 }
 
-// A command without arguments that calls one method of the selected module.
+// What a timed-out start or stop means: the frame went out, only the reply is missing.
+[[noreturn]] void timed_out(const std::string& module, const char* doing, const sdbus::Error& e) {
+    throw CommandFailure{exit_timeout,
+                         std::string(doing) + " " + module + ": the module did not confirm in time (" + e.getMessage() +
+                             "); the command was sent and may have taken effect: check with pcsctl -m " + module +
+                             " get state power_stage_active (or pcsctl -m " + module + " status)"};
+}
+
+// Runs `act` on each chosen module (-m, repeatable, or -m all). With several, every module is
+// tried, each failure is reported on its own line, and the first one gives the exit status.
+int for_each_module(const GlobalOptions& g, Client& client, const std::function<void(ModuleProxy&)>& act) {
+    auto modules = client.chosen_modules();
+    if (modules.size() == 1) {
+        act(*modules.front());
+        return exit_ok;
+    }
+    std::optional<CommandFailure> first;
+    for (auto& m : modules) {
+        try {
+            act(*m);
+        } catch (const CommandFailure& f) {
+            if (!first) first = f;
+            if (g.json) std::cerr << json{{"module", m->name()}, {"error", f.message}, {"exit_status", f.exit_code}}.dump() << '\n';
+            else std::fprintf(stderr, "pcsctl: %s\n", f.message.c_str());
+        }
+    }
+    return first ? first->exit_code : exit_ok;
+}
+
+// A command without arguments that calls one method on each chosen module.
 int run_module_action(const GlobalOptions& g, std::span<const std::string> args, const char* command,
-                      const std::string& doing, void (ModuleProxy::*method)(), const char* result) {
+                      const std::string& doing, void (ModuleProxy::*method)(), const char* result,
+                      const std::function<void(ModuleProxy&)>& after = {}) {
     no_args(args, command);
     Client client(g);
-    auto m = client.module();
-    call(doing + " " + m->name(), [&] { ((*m).*method)(); });
-    done(g, m->name(), result);
-    return exit_ok;
+    return for_each_module(g, client, [&](ModuleProxy& m) {
+        try {
+            (m.*method)();
+        } catch (const sdbus::Error& e) {
+            if (e.getName() == std::string(dbus::kErrorPrefix) + "Timeout" && (doing == "start" || doing == "stop"))
+                timed_out(m.name(), doing.c_str(), e);
+            fail_from(doing + " " + m.name(), e);
+        }
+        done(g, m.name(), result);
+        if (after) after(m);
+    });
 }
 
 }  // namespace
 
 int run_start(const GlobalOptions& g, std::span<const std::string> args) {
-    return run_module_action(g, args, "start", "start", &ModuleProxy::Start, "started");
+    return run_module_action(g, args, "start", "start", &ModuleProxy::Start, "started", [](ModuleProxy& m) {
+        // Standby and idle accept a start but run nothing: say so instead of a bare "started".
+        const auto mode = call("read " + m.name(), [&] { return m.WorkingMode(); });
+        if (mode == "standby" || mode == "idle")
+            std::fprintf(stderr, "pcsctl: warning: %s is in %s mode: the start is accepted but no power flows; set a "
+                                 "working mode first (pcsctl -m %s set cc 50A, ... --start)\n",
+                         m.name().c_str(), mode.c_str(), m.name().c_str());
+    });
 }
 
 int run_stop(const GlobalOptions& g, std::span<const std::string> args) {
@@ -71,14 +119,16 @@ int run_reset_faults(const GlobalOptions& g, std::span<const std::string> args) 
 int run_estop(const GlobalOptions& g, std::span<const std::string> args) {
     no_args(args, "estop");
     Client client(g);
-    if (g.module.empty()) {
+    const bool all = g.modules.empty() || std::find(g.modules.begin(), g.modules.end(), "all") != g.modules.end();
+    if (all) {
         call("emergency stop of all modules", [&] { client.manager().EmergencyStopAll(); });
-        done(g, "all", "EMERGENCY STOP: heartbeat state 3 and stop sent; clear with pcsctl reset-faults");
+        done(g, "all", "EMERGENCY STOP: heartbeat state 3 and stop sent to every module; clear with pcsctl -m all reset-faults");
         return exit_ok;
     }
-    auto m = client.module();
-    call("emergency stop of " + m->name(), [&] { m->EmergencyStop(); });
-    done(g, m->name(), "EMERGENCY STOP: heartbeat state 3 and stop sent; clear with pcsctl reset-faults");
+    for (auto& m : client.chosen_modules()) {
+        call("emergency stop of " + m->name(), [&] { m->EmergencyStop(); });
+        done(g, m->name(), "EMERGENCY STOP: heartbeat state 3 and stop sent; clear with pcsctl -m " + m->name() + " reset-faults");
+    }
     return exit_ok;
 }
 
@@ -125,17 +175,25 @@ int run_set(const GlobalOptions& g, std::span<const std::string> args) {
     std::map<std::string, double> params;
     for (std::size_t i = 0; i < values.size(); ++i) {
         const auto& p = mode->params[i];
-        params[std::string(p.name)] =
-            value_or_fail(parse_quantity(values[i], p.unit, std::string(mode->name) + " " + std::string(p.title)));
+        const std::string what = std::string(mode->name) + " " + std::string(p.title);
+        // A bare number in W would be a thousand times less than the kW status shows: a power
+        // needs its unit.
+        if ((p.unit == "W" || p.unit == "var") && !values[i].empty() &&
+            std::isdigit(static_cast<unsigned char>(values[i].back())))
+            throw CommandFailure{exit_usage, what + ": '" + values[i] + "' needs a unit: " + values[i] + "k" +
+                                                 std::string(p.unit) + ", or " + values[i] + std::string(p.unit) +
+                                                 " if you mean " + std::string(p.unit) + " (status shows power in k" +
+                                                 std::string(p.unit) + ")"};
+        params[std::string(p.name)] = value_or_fail(parse_quantity(values[i], p.unit, what));
     }
     Client client(g);
-    auto m = client.module();
-    call("set mode " + name + " on " + m->name(), [&] { m->SetMode(std::string(mode->name), params, options); });
     std::string summary = "mode " + std::string(mode->name);
-    for (const auto& [k, val] : params) summary += " " + k + "=" + fixed(val, 3);
+    for (const auto& [k, val] : params) summary += " " + k + "=" + protocol::format_number(val, 3);
     if (options.count("start")) summary += ", started";
-    done(g, m->name(), summary);
-    return exit_ok;
+    return for_each_module(g, client, [&](ModuleProxy& m) {
+        call("set mode " + name + " on " + m.name(), [&] { m.SetMode(std::string(mode->name), params, options); });
+        done(g, m.name(), summary);
+    });
 }
 
 int run_limits(const GlobalOptions& g, std::span<const std::string> args) {
@@ -293,17 +351,15 @@ int run_faults(const GlobalOptions& g, std::span<const std::string> args) {
     auto row = [&](std::uint16_t code, std::uint16_t last) {
         const auto info = protocol::fault_info(code);
         if (g.json) {
-            json j{{"code", code}, {"meaning", std::string(info.meaning)}, {"action", std::string(info.action)},
-                   {"listed", info.listed}};
-            if (last != code) j["last_code"] = last;
+            json j{{"code", code}, {"hex", fault_hex(code)}, {"meaning", std::string(info.meaning)},
+                   {"action", std::string(info.action)}, {"listed", info.listed}};
+            if (last != code) j["last_code"] = last, j["last_hex"] = fault_hex(last);
             std::cout << j.dump() << '\n';
             return;
         }
-        char range[32];
-        if (last != code) std::snprintf(range, sizeof range, "%u-%u", code, last);
-        else if (code >= 0x8000) std::snprintf(range, sizeof range, "0x%04X", code);
-        else std::snprintf(range, sizeof range, "%u", code);
-        std::printf("%-10s %-62s %s\n", range, std::string(info.meaning).c_str(), std::string(info.action).c_str());
+        // Hex, as status, monitor, get and the log write them.
+        const std::string range = last != code ? fault_hex(code) + "-" + fault_hex(last) : fault_hex(code);
+        std::printf("%-13s %-62s %s\n", range.c_str(), std::string(info.meaning).c_str(), std::string(info.action).c_str());
     };
     if (args.size() == 1) {
         char* end = nullptr;
@@ -313,7 +369,7 @@ int run_faults(const GlobalOptions& g, std::span<const std::string> args) {
         row(static_cast<std::uint16_t>(code), static_cast<std::uint16_t>(code));
         return exit_ok;
     }
-    if (!g.json) std::printf("%-10s %-62s %s\n", "CODE", "MEANING", "ACTION");
+    if (!g.json) std::printf("%-13s %-62s %s\n", "CODE", "MEANING", "ACTION");
     for (const auto& f : protocol::kFaults) row(f.first, f.last);
     if (!g.json)
         std::printf("\nother codes: 0x8000 and above: internal failure; below: reserved / internal failure — contact "

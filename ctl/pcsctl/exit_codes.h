@@ -15,6 +15,8 @@ enum ExitCode : int {
     exit_timeout = 6,        // the PCS did not answer in time
     exit_interlock = 7,      // refused by a safety interlock; nothing was sent
     exit_not_connected = 8,  // the module is not communicating, or the daemon is busy
+    exit_wait_timeout = 9,   // wait: --timeout passed before the condition held
+    exit_wait_fault = 10,    // wait: the module faulted (or its link was lost) before the condition held
 };
 
 // The exit status for a D-Bus error name.

@@ -1,5 +1,6 @@
 // pcsctl: the command-line client of ystpcs. Everything but `decode`, `export`, `faults` and
 // `list-interfaces` goes through ystpcsd's D-Bus API.
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -11,48 +12,58 @@
 #include "pcsctl/client.h"
 #include "pcsctl/command.h"
 #include "pcsctl/exit_codes.h"
+#include "pcsctl/output.h"
 
 namespace ystpcs::ctl {
 namespace {
 
 constexpr const char* kModuleHelp =
     "The module is chosen with -m IFACE/ADDRESS (e.g. -m can0/250) or -m ADDRESS when the\n"
-    "address is unique; without -m, the only module served.\n";
+    "address is unique; without -m, the only module served. -m is repeatable and -m all means\n"
+    "every module for start, stop, reset-faults, set, status, monitor, log, estop.\n";
 
 constexpr Command kCommands[] = {
     {"status", "", "one-shot status of one or all modules",
      "usage: pcsctl [-m MODULE] status [MODULE]\n\n"
      "DC and AC values per phase, temperatures, running state, fault with its text and\n"
      "recommended action, working mode and parameters, protection limits, firmware, link health.\n"
-     "Without a module: every module. --json prints the D-Bus properties.\n",
+     "Without a module: every module. --json: {\"module\", \"path\", \"values\" (the names of pcsctl\n"
+     "get), \"properties\" (the D-Bus properties as they are)}; an array for several modules.\n",
      run_status},
     {"list", "", "the modules served, one line each", "usage: pcsctl list\n", run_list},
     {"monitor", "", "live values, redrawn as they change",
-     "usage: pcsctl [-m MODULE] monitor [-d SECONDS]\n\n"
-     "A table of every module (or the one chosen) redrawn in place when values change (at most\n"
-     "every 200 ms); on a terminal it uses the alternate screen, Ctrl-C quits. --json prints a\n"
-     "snapshot per module, then one JSON line per change (PropertiesChanged) and per\n"
-     "StateChanged/FaultRaised/FaultCleared signal. -d stops after SECONDS.\n",
+     "usage: pcsctl [-m MODULE]... monitor [-d SECONDS]\n\n"
+     "A table of every module (or the ones chosen) redrawn in place when values change (at most\n"
+     "every 200 ms); on a terminal it uses the alternate screen, Ctrl-C quits. LINK is ok, LOST\n"
+     "(the module is silent) or gone (ystpcsd is not on the bus: a DAEMON LOST banner; monitor\n"
+     "waits for it). FAULT shows the code in hex and its text.\n"
+     "--json: one JSON object a line, each with \"time\" and \"event\": snapshot (module, values),\n"
+     "changed (module, values that changed), state_changed, fault_raised, fault_cleared,\n"
+     "daemon_lost, daemon_back (then a snapshot per module). Values by the names of pcsctl get.\n"
+     "-d stops after SECONDS.\n",
      run_monitor},
     {"start", "enable", "start the module (0x0F byte 1 = 1)",
-     "usage: pcsctl [-m MODULE] start\n\nStarts the power stage in the module's working mode; bytes 2 and 3 of 0x0F\n"
+     "usage: pcsctl [-m MODULE]... start\n\nStarts the power stage in the module's working mode; bytes 2 and 3 of 0x0F\n"
      "repeat what was last commanded. Refused while the module is in fault or an emergency stop\n"
-     "is active.\n",
+     "is active. In standby or idle mode it warns: the start is accepted but no power flows.\n"
+     "A start whose confirmation times out (exit 6) was sent and may have taken effect.\n",
      run_start},
-    {"stop", "disable", "stop the module", "usage: pcsctl [-m MODULE] stop\n\nNever refused.\n", run_stop},
+    {"stop", "disable", "stop the module", "usage: pcsctl [-m MODULE]... stop\n\nNever refused. -m all: every module.\n", run_stop},
     {"reset-faults", "", "clear faults (0x0F byte 2), ends an emergency stop",
-     "usage: pcsctl [-m MODULE] reset-faults\n\nRemove the cause first. Bytes 1 and 3 of 0x0F repeat what was last\n"
+     "usage: pcsctl [-m MODULE]... reset-faults\n\nRemove the cause first. Bytes 1 and 3 of 0x0F repeat what was last\n"
      "commanded, so a running module keeps running and a stopped one stays stopped.\n",
      run_reset_faults},
     {"estop", "", "emergency stop (heartbeat state 3 and stop)",
-     "usage: pcsctl [-m MODULE] estop\n\nWithout -m: every module. The heartbeat to the module says 3 (the PCS shuts\n"
-     "down with a fault) until pcsctl reset-faults.\n",
+     "usage: pcsctl [-m MODULE]... estop\n\nWithout -m (or -m all): every module. The heartbeat to the module says 3 (the\n"
+     "PCS shuts down with a fault, which status shows as a software emergency stop) until\n"
+     "pcsctl reset-faults (-m all after an estop of every module).\n",
      run_estop},
     {"set", "", "set the working mode and its set-points",
-     "usage: pcsctl [-m MODULE] set cv V | cc A | cp W | cccv V A A_END | cr OHM | mode NAME P1..P4\n"
+     "usage: pcsctl [-m MODULE]... set cv V | cc A | cp kW | cccv V A A_END | cr OHM | mode NAME P1..P4\n"
      "                              [--stop-first] [--start]\n\n"
      "Values accept unit suffixes with prefixes m, k, M: 400V, -50A, 500mA, 10kW, 2.5ohm.\n"
-     "Negative current, power or resistance means charging (Appendix A). The set-points are\n"
+     "A power needs its unit (10kW or 10000W; a bare 10 is refused). Negative current, power or\n"
+     "resistance means charging (Appendix A); cccv's end current has the current's sign. The set-points are\n"
      "checked against the mode and the module's protection limits; nothing is sent otherwise.\n"
      "The mode can change only while the module is stopped: --stop-first stops it first,\n"
      "--start starts it afterwards. New set-points for the mode it runs in need no stop.\n"
@@ -98,11 +109,19 @@ constexpr Command kCommands[] = {
      "reads them); csv: one row per decoded field (t,iface,id,dir,src,dst,frame,field,value);\n"
      "jsonl: one JSON object per frame as pcsctl decode prints. -o - writes to standard output.\n",
      run_record},
-    {"log", "", "log a module's values at an interval (CSV)",
-     "usage: pcsctl [-m MODULE] log -i SECONDS -o FILE.csv [-d SECONDS]\n\n"
-     "One row per interval with time, state, fault, mode and every value the module reports\n"
-     "(columns named after the D-Bus properties with the unit, e.g. DcVoltage_V). Until Ctrl-C\n"
-     "or -d SECONDS.\n",
+    {"log", "", "log modules' values for long tests (CSV), through daemon restarts",
+     "usage: pcsctl [-m MODULE]... log -i SECONDS -o FILE.csv [-d SECONDS] [--fields NAME,...|all]\n\n"
+     "One row per module per interval: time (ISO 8601 UTC with milliseconds), elapsed_s (since the\n"
+     "log began), module, the fields, event. Default fields: state, stop_reason, mode, fault_code,\n"
+     "dc_voltage_v, dc_current_a, dc_power_kw, capacity_ah, energy_wh, inlet_temperature_c,\n"
+     "outlet_temperature_c\n"
+     "(--fields all: every value of pcsctl get). Values at their resolution; a value that is not\n"
+     "known (link lost, daemon gone) is an empty cell. When ystpcsd restarts the log goes on: the\n"
+     "rows of the gap have empty values, the event column says daemon_lost, then daemon_back\n"
+     "(and link_lost / link_back for a module). Several modules (-m 1 -m 2, -m all) share one\n"
+     "file, or one file each when FILE contains %m (log-%m.csv: log-can0-250.csv). Until Ctrl-C or\n"
+     "-d SECONDS.\n"
+     "Example: pcsctl -m all log -i 1 -o /var/tmp/test-%m.csv --fields state,dc_voltage_v,dc_current_a\n",
      run_log},
     {"history", "", "the values ystpcsd kept of a module (CSV, or JSON with --json)",
      "usage: pcsctl [-m MODULE] history [-s SIGNAL[,SIGNAL...]] [--last SECONDS] [--from UNIX_TIME] [--to UNIX_TIME]\n\n"
@@ -114,6 +133,40 @@ constexpr Command kCommands[] = {
      "or --from/--to (seconds since the Unix epoch) bound the time. --json: one object with\n"
      "module, units, times_us and columns (null for not known).\n",
      run_history},
+    {"get", "", "print values, one a line, for shell scripts",
+     "usage: pcsctl get MODULE [VALUE...]      (or pcsctl -m MODULE get VALUE...)\n\n"
+     "Each VALUE on its own line as plain text, at its resolution (no unit); an empty line for a\n"
+     "value not known. Without VALUE: every value as NAME=VALUE. Exit status 8 when the module\n"
+     "is not communicating (its measured values are unknown). Names are snake_case with the unit,\n"
+     "as in pcsctl decode: state, stop_reason, fault_code (hex), fault_text, mode, connected,\n"
+     "power_stage_active, "
+     "dc_voltage_v, dc_current_a, dc_power_kw, capacity_ah, energy_wh, inlet_temperature_c, ...\n"
+     "--json: {\"module\": ..., \"values\": {NAME: VALUE}}.\n"
+     "Example: v=$(pcsctl get can0/250 dc_voltage_v)\n",
+     run_get},
+    {"wait", "", "wait for a state, a fault or a condition (for scripts)",
+     "usage: pcsctl [-m MODULE]... wait CONDITION... [--timeout SECONDS]\n\n"
+     "Returns as soon as one CONDITION holds on one of the modules, printing which. CONDITION:\n"
+     "NAME<V, NAME<=V, NAME>V, NAME>=V, NAME=V, NAME!=V with the names of pcsctl get (values may\n"
+     "carry units: dc_voltage_v<685V), or 'fault' (any fault). Texts compare with = and !=\n"
+     "(state=stop, mode=cccv). Waits through restarts of ystpcsd. --timeout bounds the wait.\n"
+     "Exit status: 0 the condition holds; 9 --timeout passed first; 10 the module faulted or lost\n"
+     "its link first (unless the condition is about the fault, the state or the link); 2 a bad\n"
+     "condition.\n"
+     "Example: pcsctl -m 1 wait 'dc_voltage_v<685' --timeout 7200 && pcsctl -m 1 stop\n",
+     run_wait},
+    {"phase-power", "", "per-phase active or reactive power",
+     "usage: pcsctl [-m MODULE] phase-power active|reactive A B C\n\n"
+     "Per-phase power for the AC modes (0x21 active, kW; 0x22 reactive, kvar). The values need a\n"
+     "unit (10kW, 500W, 2kvar). The sum stays within the module's power limits.\n"
+     "Example: pcsctl -m 1 phase-power active 10kW 10kW 5kW\n",
+     run_phase_power},
+    {"forget", "", "stop serving a module found by discovery",
+     "usage: pcsctl forget MODULE\n\nNo more heartbeats to it (it faults after 5 s, as a module whose controller went away).\n",
+     run_forget},
+    {"broadcast-stop", "", "stop every PCS on an interface (broadcast 0x0F)",
+     "usage: pcsctl broadcast-stop INTERFACE\n\nA broadcast (PS = 0) 0x0F stop on INTERFACE: also the modules ystpcsd does not serve.\n",
+     run_broadcast_stop},
     {"list-interfaces", "", "CAN interfaces with state and bit rate (no daemon needed)",
      "usage: pcsctl list-interfaces\n\nFrom the kernel over rtnetlink: kind, up, operstate, bit rate, controller\n"
      "state (error-active/-warning/-passive, bus-off), packets and errors.\n",
@@ -173,10 +226,12 @@ void print_overview() {
     std::printf(
         "\n"
         "Options:\n"
-        "  -m, --module MODULE   the module: IFACE/ADDRESS (can0/250) or ADDRESS when unique\n"
-        "  --json                machine-readable output\n"
-        "  --bus system|session  the bus ystpcsd is on (default system)\n"
-        "  --bus-address ADDRESS a D-Bus address instead (tests, demos)\n"
+        "  -m, --module MODULE   the module: IFACE/ADDRESS (can0/250) or ADDRESS when unique;\n"
+        "                        repeatable, or -m all, for start, stop, reset-faults, set, status,\n"
+        "                        monitor, log, estop, clock, version\n"
+        "  --json                machine-readable output (errors too: a JSON object on stderr)\n"
+        "  --bus system|session  the bus ystpcsd is on (default system, or PCSCTL_BUS)\n"
+        "  --bus-address ADDRESS a D-Bus address instead (tests, demos; or PCSCTL_BUS=ADDRESS)\n"
         "  --timeout SECONDS     per request (default 30)\n"
         "  --help, -h            this help; 'pcsctl COMMAND --help' for a command\n"
         "  --version             pcsctl's version\n"
@@ -185,7 +240,9 @@ void print_overview() {
         "Exit status: 0 success; 1 other failure; 2 usage error, unknown module, invalid or\n"
         "out-of-range value; 3 ystpcsd unreachable; 4 access denied (not root nor in group ystpcs);\n"
         "5 rejected by the PCS; 6 timeout; 7 refused by a safety interlock; 8 module not\n"
-        "communicating or daemon busy. Errors are one line on standard error.\n",
+        "communicating or daemon busy; 9 wait: --timeout passed first; 10 wait: the module faulted\n"
+        "first. Errors are one line on standard error.\n"
+        "\nEnvironment: PCSCTL_BUS=system|session|ADDRESS, the bus when --bus/--bus-address are not given.\n",
         kModuleHelp);
 }
 
@@ -203,10 +260,11 @@ bool take_global(std::vector<std::string>& args, std::size_t& i, GlobalOptions& 
         return args[++i];
     };
     if (a == "--json") g.json = true;
-    else if (a == "-m" || a == "--module") g.module = value("-m");
-    else if (a.rfind("--module=", 0) == 0) g.module = a.substr(9);
+    else if (a == "-m" || a == "--module") g.modules.push_back(value("-m"));
+    else if (a.rfind("--module=", 0) == 0) g.modules.push_back(a.substr(9));
     else if (a == "--bus") {
         g.bus = value("--bus");
+        g.bus_address.clear();  // the command line wins over PCSCTL_BUS
         if (g.bus != "system" && g.bus != "session") throw CommandFailure{exit_usage, "--bus takes system or session"};
     } else if (a == "--bus-address") g.bus_address = value("--bus-address");
     else if (a == "--timeout") {
@@ -214,8 +272,28 @@ bool take_global(std::vector<std::string>& args, std::size_t& i, GlobalOptions& 
         char* end = nullptr;
         g.timeout_s = std::strtod(v.c_str(), &end);
         if (*end != '\0' || g.timeout_s <= 0) throw CommandFailure{exit_usage, "--timeout takes seconds > 0"};
+        g.timeout_given = true;
     } else return false;
     return true;
+}
+
+// PCSCTL_BUS: system, session, or a D-Bus address (unix:path=...); the command line wins.
+void take_environment(GlobalOptions& g) {
+    const char* bus = std::getenv("PCSCTL_BUS");
+    if (bus == nullptr || *bus == '\0') return;
+    const std::string b(bus);
+    if (b == "system" || b == "session") g.bus = b;
+    else if (b.find(':') != std::string::npos) g.bus_address = b;
+    else throw CommandFailure{exit_usage, "PCSCTL_BUS='" + b + "' is neither system, session nor a D-Bus address (unix:path=...)"};
+}
+
+// Under --json an error is a JSON object on standard error, for scripts that parse both.
+int report_error(bool json_errors, int exit_code, const std::string& message) {
+    if (json_errors)
+        std::fprintf(stderr, "%s\n", json{{"error", message}, {"exit_status", exit_code}}.dump().c_str());
+    else
+        std::fprintf(stderr, "pcsctl: %s\n", message.c_str());
+    return exit_code;
 }
 
 }  // namespace
@@ -224,8 +302,10 @@ bool take_global(std::vector<std::string>& args, std::size_t& i, GlobalOptions& 
 int main(int argc, char** argv) {
     using namespace ystpcs::ctl;
     std::vector<std::string> all(argv + 1, argv + argc);
+    bool json_errors = std::find(all.begin(), all.end(), "--json") != all.end();
     try {
         GlobalOptions global;
+        take_environment(global);
         const Command* cmd = nullptr;
         std::vector<std::string> args;
         bool help = false;
@@ -259,13 +339,10 @@ int main(int argc, char** argv) {
         }
         return cmd->run(global, args);
     } catch (const CommandFailure& f) {
-        std::fprintf(stderr, "pcsctl: %s\n", f.message.c_str());
-        return f.exit_code;
+        return report_error(json_errors, f.exit_code, f.message);
     } catch (const sdbus::Error& e) {
-        std::fprintf(stderr, "pcsctl: %s (%s)\n", e.getMessage().c_str(), e.getName().c_str());
-        return exit_code_for_error(e.getName());
+        return report_error(json_errors, exit_code_for_error(e.getName()), e.getMessage() + " (" + e.getName() + ")");
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "pcsctl: %s\n", e.what());
-        return exit_failure;
+        return report_error(json_errors, exit_failure, e.what());
     }
 }

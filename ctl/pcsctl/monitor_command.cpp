@@ -1,5 +1,7 @@
 // `pcsctl monitor`: live values, redrawn in place as PropertiesChanged arrive (no full-screen
-// clear, so no flicker); with --json one line per change for scripts.
+// clear, so no flicker); with --json one line per change for scripts. Reads from a
+// ModuleFeed: the loss of ystpcsd shows at once (a banner, LINK "gone"), and after it comes
+// back a fresh snapshot is shown (and printed under --json).
 #include <unistd.h>
 
 #include <chrono>
@@ -7,39 +9,46 @@
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "pcsctl/client.h"
 #include "pcsctl/client_loop.h"
 #include "pcsctl/exit_codes.h"
+#include "pcsctl/module_feed.h"
 #include "pcsctl/output.h"
+#include "pcsctl/values.h"
 
 namespace ystpcs::ctl {
 
 namespace {
 
-double now_unix() {
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+// Every catalog value whose property is among `changed` (all of them when `changed` is null).
+json values_of(const Properties& props, const Properties* changed) {
+    json out = json::object();
+    for (const auto& v : value_catalog())
+        if (changed == nullptr || changed->count(v.property) != 0U || (v.reported && changed->count("Connected") != 0U))
+            out[v.name] = value_json(v, props);
+    return out;
 }
 
-struct Watched {
-    std::unique_ptr<ModuleProxy> proxy;
-    Properties props;
-};
-
-std::string row(const std::string& name, const Properties& p) {
+std::string row(const ModuleFeed::Module& m, bool daemon_up) {
+    const Properties& p = m.props;
+    const bool known = daemon_up && m.fresh && flag(p, "Connected");
+    std::string state = text(p, "RunningStateName");
+    if (const std::string why = text(p, "StopReason"); !why.empty()) state += " (" + why + ")";
+    auto val = [&](const char* name) { return known ? value_text(*find_value(name), p) : std::string("—"); };
     char buf[512];
-    const auto fault = static_cast<int>(number(p, "FaultCode"));
-    std::snprintf(buf, sizeof buf, "%-10s %-5s %-28.28s %-6s %-8.8s %9s %9s %8s %8s %9s %6s %6s", name.c_str(),
-                  flag(p, "Connected") ? "ok" : "LOST", text(p, "RunningStateName").c_str(),
-                  fault == 0 ? "-" : std::to_string(fault).c_str(), text(p, "WorkingMode").c_str(),
-                  fixed(number(p, "DcVoltage"), 1).c_str(), fixed(number(p, "DcCurrent"), 1).c_str(),
-                  fixed(number(p, "DcPower"), 1).c_str(), fixed(number(p, "Capacity"), 1).c_str(),
-                  fixed(number(p, "Energy"), 1).c_str(), fixed(number(p, "InletTemperature"), 1).c_str(),
-                  fixed(number(p, "OutletTemperature"), 1).c_str());
+    std::snprintf(buf, sizeof buf, "%-10s %-5s %-26.26s %-30.30s %-8.8s %9s %9s %8s %8s %9s %6s %6s", m.name.c_str(),
+                  !daemon_up ? "gone" : known ? "ok" : "LOST", known ? state.c_str() : "—",
+                  known ? fault_description(p).c_str() : "—", text(p, "WorkingMode").c_str(), val("dc_voltage_v").c_str(),
+                  val("dc_current_a").c_str(), val("dc_power_kw").c_str(), val("capacity_ah").c_str(),
+                  val("energy_wh").c_str(), val("inlet_temperature_c").c_str(), val("outlet_temperature_c").c_str());
     return buf;
 }
+
+void print_json(const json& j) { std::cout << j.dump() << std::endl; }
 
 }  // namespace
 
@@ -55,56 +64,68 @@ int run_monitor(const GlobalOptions& g, std::span<const std::string> args) {
         }
     }
     Client client(g);
-    std::vector<Watched> modules;
-    for (auto& p : client.modules_or_all()) modules.push_back(Watched{std::move(p), {}});
-    if (modules.empty()) throw CommandFailure{exit_not_connected, "ystpcsd serves no module yet"};
+    ModuleFeed feed(client, client.chosen_paths(true));
     bool dirty = true;
-    for (auto& w : modules) {
-        w.props = call("read " + w.proxy->name(), [&] { return w.proxy->properties(); });
-        Watched* self = &w;
-        const std::string name = w.proxy->name();
-        w.proxy->on_properties = [self, &dirty, &g, name](const Properties& changed) {
-            for (const auto& [k, v] : changed) self->props[k] = v;
-            dirty = true;
-            if (g.json) std::cout << json{{"t", now_unix()}, {"module", name}, {"changed", to_json(changed)}}.dump() << std::endl;
-        };
-        w.proxy->on_state = [&g, name](std::uint32_t state, const std::string& text_) {
-            if (g.json)
-                std::cout << json{{"t", now_unix()}, {"module", name}, {"signal", "StateChanged"}, {"state", state}, {"name", text_}}.dump()
-                          << std::endl;
-        };
-        w.proxy->on_fault = [&g, name](std::uint16_t code, const std::string& text_) {
-            if (g.json)
-                std::cout << json{{"t", now_unix()}, {"module", name}, {"signal", code ? "FaultRaised" : "FaultCleared"},
-                                  {"code", code}, {"text", text_}}.dump()
-                          << std::endl;
-        };
-        if (g.json) std::cout << json{{"t", now_unix()}, {"module", name}, {"snapshot", to_json(w.props)}}.dump() << std::endl;
-    }
+    std::string lost_since;
+    // The fault each module last reported: a FaultCleared without a fault before it is not news.
+    std::map<std::string, std::uint16_t> fault_of;
+    auto snapshot = [&](ModuleFeed::Module& m) {
+        const double code = number(m.props, "FaultCode");
+        fault_of[m.name] = std::isfinite(code) ? static_cast<std::uint16_t>(code) : 0;
+        dirty = true;
+        if (g.json) print_json({{"time", iso_utc_now()}, {"module", m.name}, {"event", "snapshot"}, {"values", values_of(m.props, nullptr)}});
+    };
+    feed.on_snapshot = snapshot;
+    feed.on_change = [&](ModuleFeed::Module& m, const Properties& changed) {
+        dirty = true;
+        if (!g.json) return;
+        const json values = values_of(m.props, &changed);
+        if (!values.empty()) print_json({{"time", iso_utc_now()}, {"module", m.name}, {"event", "changed"}, {"values", values}});
+    };
+    feed.on_state = [&](ModuleFeed::Module& m, std::uint32_t state, const std::string& name) {
+        if (g.json) print_json({{"time", iso_utc_now()}, {"module", m.name}, {"event", "state_changed"}, {"running_state", state}, {"state", name}});
+    };
+    feed.on_fault = [&](ModuleFeed::Module& m, std::uint16_t code, const std::string& fault_text) {
+        const std::uint16_t before = fault_of[m.name];
+        fault_of[m.name] = code;
+        if (!g.json || (code == 0 && before == 0)) return;
+        if (code == 0) print_json({{"time", iso_utc_now()}, {"module", m.name}, {"event", "fault_cleared"}});
+        else
+            print_json({{"time", iso_utc_now()}, {"module", m.name}, {"event", "fault_raised"}, {"fault_code", code},
+                        {"fault_hex", fault_hex(code)}, {"fault_text", fault_text}});
+    };
+    feed.on_daemon = [&](bool up) {
+        dirty = true;
+        lost_since = up ? "" : iso_utc_now();
+        if (g.json) print_json({{"time", iso_utc_now()}, {"event", up ? "daemon_back" : "daemon_lost"}});
+    };
+    for (auto& m : feed.modules()) snapshot(m);
 
     const bool tty = ::isatty(STDOUT_FILENO) != 0 && !g.json;
     if (tty) std::fputs("\x1b[?1049h\x1b[?25l", stdout);  // alternate screen, cursor hidden
     const auto start = std::chrono::steady_clock::now();
     auto last_plain = start - std::chrono::seconds(10);
     run_client_loop(&client.connection(), std::chrono::milliseconds(200), [&] {
+        feed.refresh();
         const auto now = std::chrono::steady_clock::now();
         if (duration_s > 0 && now - start >= std::chrono::duration<double>(duration_s)) return false;
         if (g.json || !dirty) return true;
         if (!tty && now - last_plain < std::chrono::seconds(1)) return true;  // a log, not an animation
         dirty = false;
         last_plain = now;
-        const std::time_t t = std::time(nullptr);
-        char clock_text[32];
-        std::strftime(clock_text, sizeof clock_text, "%H:%M:%S", std::localtime(&t));
         std::string screen = tty ? "\x1b[H" : "";
         const std::string eol = tty ? "\x1b[K\n" : "\n";
-        screen += std::string("ystpcs monitor  ") + clock_text + "  " + std::to_string(modules.size()) +
-                  " module(s)" + (tty ? "  (Ctrl-C to quit)" : "") + eol;
+        screen += "ystpcs monitor  " + iso_utc_now() + "  " + std::to_string(feed.modules().size()) + " module(s)" +
+                  (tty ? "  (Ctrl-C to quit)" : "") + eol;
+        if (!feed.daemon_up())
+            screen += (tty ? "\x1b[7m" : std::string()) + "DAEMON LOST since " + lost_since +
+                      ": ystpcsd is not on the bus; the values below are unknown until it is back" +
+                      (tty ? "\x1b[0m" : std::string()) + eol;
         char head[256];
-        std::snprintf(head, sizeof head, "%-10s %-5s %-28s %-6s %-8s %9s %9s %8s %8s %9s %6s %6s", "MODULE", "LINK",
+        std::snprintf(head, sizeof head, "%-10s %-5s %-26s %-30s %-8s %9s %9s %8s %8s %9s %6s %6s", "MODULE", "LINK",
                       "STATE", "FAULT", "MODE", "V", "A", "kW", "Ah", "Wh", "IN °C", "OUT °C");
         screen += head + eol;
-        for (const auto& w : modules) screen += row(w.proxy->name(), w.props) + eol;
+        for (const auto& m : feed.modules()) screen += row(m, feed.daemon_up()) + eol;
         if (tty) screen += "\x1b[J";
         std::fputs(screen.c_str(), stdout);
         std::fflush(stdout);

@@ -2,10 +2,14 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <ctime>
 #include <limits>
 #include <vector>
 
 #include "dbus/variant_json.h"
+#include "pcsctl/client.h"
+#include "pcsctl/exit_codes.h"
 #include "protocol/codec.h"
 
 namespace ystpcs::ctl {
@@ -46,6 +50,32 @@ std::string fixed(double v, int decimals) {
 std::string with_unit(double v, int decimals, const std::string& unit) {
     if (!std::isfinite(v)) return "—";
     return fixed(v, decimals) + (unit.empty() ? "" : " " + unit);
+}
+
+std::string iso_utc(std::chrono::system_clock::time_point t) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+    const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    char buf[40];
+    const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &utc);
+    std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(ms % 1000));
+    return buf;
+}
+
+std::string csv_cell(const std::string& s) {
+    if (s.find_first_of(",\"\n") == std::string::npos) return s;
+    std::string out = "\"";
+    for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+}
+
+double positive_seconds(const std::string& text, const char* what) {
+    char* end = nullptr;
+    const double v = std::strtod(text.c_str(), &end);
+    if (end == text.c_str() || *end != '\0' || !(v > 0))
+        throw CommandFailure{exit_usage, std::string(what) + " takes a number of seconds > 0, not '" + text + "'"};
+    return v;
 }
 
 namespace {

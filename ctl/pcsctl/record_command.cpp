@@ -1,6 +1,5 @@
 // `pcsctl record`: raw frames through the daemon's frame stream, as candump -L lines
 // (canplayer replays them), or decoded as CSV or JSON lines.
-// `pcsctl log`: a decoded time series of one module, sampled at an interval, as CSV.
 // `pcsctl history`: the time series ystpcsd kept of one module (ReadHistory), as CSV or JSON.
 #include <unistd.h>
 
@@ -36,28 +35,6 @@ struct Output {
     }
 };
 
-double seconds_arg(const std::string& s, const char* what) {
-    char* end = nullptr;
-    const double v = std::strtod(s.c_str(), &end);
-    if (end == s.c_str() || *end != '\0' || !(v > 0))
-        throw CommandFailure{exit_usage, std::string(what) + " takes a number of seconds > 0, not '" + s + "'"};
-    return v;
-}
-
-std::string csv_escape(const std::string& s) {
-    if (s.find_first_of(",\"\n") == std::string::npos) return s;
-    std::string out = "\"";
-    for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return out + "\"";
-}
-
-std::string unit_suffix(std::string unit) {
-    if (unit == "°C") return "C";
-    if (unit == "%") return "pct";
-    if (unit == "Ω") return "ohm";
-    return unit;
-}
-
 }  // namespace
 
 int run_record(const GlobalOptions& g, std::span<const std::string> args) {
@@ -65,7 +42,7 @@ int run_record(const GlobalOptions& g, std::span<const std::string> args) {
     std::string output, format = "candump";
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
-        if ((a == "-d" || a == "--duration") && i + 1 < args.size()) duration_s = seconds_arg(args[++i], "record -d");
+        if ((a == "-d" || a == "--duration") && i + 1 < args.size()) duration_s = positive_seconds(args[++i], "record -d");
         else if ((a == "-o" || a == "--output") && i + 1 < args.size()) output = args[++i];
         else if (a == "--format" && i + 1 < args.size()) format = args[++i];
         else throw CommandFailure{exit_usage, "record: unexpected argument '" + a + "' (see pcsctl record --help)"};
@@ -77,7 +54,7 @@ int run_record(const GlobalOptions& g, std::span<const std::string> args) {
 
     Client client(g);
     std::map<std::string, sdbus::Variant> filters;
-    if (!g.module.empty()) {
+    if (!g.modules.empty()) {
         auto m = client.module();
         const auto ref = dbus::parse_module_path(m->path());
         filters["interface"] = sdbus::Variant(ref->interface);
@@ -108,7 +85,7 @@ int run_record(const GlobalOptions& g, std::span<const std::string> args) {
                                  std::to_string(j["src"].get<int>()) + "," + std::to_string(j["dst"].get<int>()) + "," +
                                  j["frame"].get<std::string>() + ",";
         for (const auto& [k, v] : j["fields"].items())
-            *out.out << head << k << "," << csv_escape(v.is_string() ? v.get<std::string>() : v.dump()) << '\n';
+            *out.out << head << k << "," << csv_cell(v.is_string() ? v.get<std::string>() : v.dump()) << '\n';
     };
     const auto start = std::chrono::steady_clock::now();
     const int fd = stream.get();
@@ -134,61 +111,6 @@ int run_record(const GlobalOptions& g, std::span<const std::string> args) {
     out.out->flush();
     if (eof) throw CommandFailure{exit_unreachable, "the daemon closed the frame stream (did ystpcsd stop?)"};
     if (output != "-") std::fprintf(stderr, "pcsctl: recorded %zu frames in %.1f s to %s\n", lines, duration_s, output.c_str());
-    return exit_ok;
-}
-
-int run_log(const GlobalOptions& g, std::span<const std::string> args) {
-    double interval_s = 1, duration_s = 0;
-    std::string output;
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        if ((a == "-i" || a == "--interval") && i + 1 < args.size()) interval_s = seconds_arg(args[++i], "log -i");
-        else if ((a == "-d" || a == "--duration") && i + 1 < args.size()) duration_s = seconds_arg(args[++i], "log -d");
-        else if ((a == "-o" || a == "--output") && i + 1 < args.size()) output = args[++i];
-        else throw CommandFailure{exit_usage, "log: unexpected argument '" + a + "' (see pcsctl log --help)"};
-    }
-    if (output.empty()) throw CommandFailure{exit_usage, "log needs -o FILE.csv (or -o - for standard output)"};
-    if (interval_s < 0.05) throw CommandFailure{exit_usage, "log -i must be at least 0.05 s"};
-    Client client(g);
-    auto m = client.module();
-    // Columns: the identity of the sample, then every value property of the protocol table.
-    std::vector<std::pair<std::string, std::string>> columns;  // property, header
-    for (const auto& f : protocol::kFrames) {
-        if (f.direction != protocol::Direction::from_pcs || f.role == protocol::FrameRole::result || f.mode_parameters) continue;
-        for (const auto& s : f.signals) {
-            if (s.property.empty()) continue;
-            const std::string unit = unit_suffix(std::string(s.unit));
-            columns.emplace_back(std::string(s.property), std::string(s.property) + (unit.empty() ? "" : "_" + unit));
-        }
-    }
-    Output out(output);
-    *out.out << "time,unix_time,module,connected,running_state_name,fault_text,working_mode";
-    for (const auto& c : columns) *out.out << "," << c.second;
-    *out.out << "\n";
-    const auto start = std::chrono::steady_clock::now();
-    std::size_t rows = 0;
-    run_client_loop(&client.connection(), std::chrono::milliseconds(static_cast<long>(interval_s * 1000)), [&] {
-        if (duration_s > 0 && std::chrono::steady_clock::now() - start >= std::chrono::duration<double>(duration_s))
-            return false;
-        const auto p = call("read " + m->name(), [&] { return m->properties(); });
-        const auto now = std::chrono::system_clock::now();
-        const std::time_t t = std::chrono::system_clock::to_time_t(now);
-        char iso[40];
-        std::strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%S", std::localtime(&t));
-        const double unix_s = std::chrono::duration<double>(now.time_since_epoch()).count();
-        *out.out << iso << "," << fixed(unix_s, 3) << "," << m->name() << "," << (flag(p, "Connected") ? 1 : 0) << ","
-                 << csv_escape(text(p, "RunningStateName")) << "," << csv_escape(text(p, "FaultText")) << ","
-                 << text(p, "WorkingMode");
-        for (const auto& c : columns) {
-            const double v = number(p, c.first);
-            *out.out << "," << (std::isfinite(v) ? fixed(v, decimals_of(c.first)) : "");
-        }
-        *out.out << "\n";
-        out.out->flush();
-        ++rows;
-        return true;
-    });
-    if (output != "-") std::fprintf(stderr, "pcsctl: logged %zu samples of %s to %s\n", rows, m->name().c_str(), output.c_str());
     return exit_ok;
 }
 

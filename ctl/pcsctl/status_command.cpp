@@ -3,11 +3,14 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <vector>
 
 #include "pcsctl/client.h"
 #include "pcsctl/exit_codes.h"
 #include "pcsctl/output.h"
+#include "pcsctl/values.h"
 #include "protocol/faults.h"
+#include "protocol/running_states.h"
 
 namespace ystpcs::ctl {
 
@@ -27,6 +30,29 @@ std::string age(std::uint64_t last_seen_us) {
     return buf;
 }
 
+// What the module reports against what was commanded (seen on a real module: commanded cc,
+// reporting constant-voltage operation at +50 A). Only where the mode fixes the regulation.
+std::string contradiction(const Properties& p) {
+    namespace rs = protocol::running_state;
+    const std::string mode = text(p, "WorkingMode");
+    const double code = number(p, "RunningState");
+    if (mode.empty() || !std::isfinite(code) || !flag(p, "Connected")) return "";
+    const auto state = static_cast<std::uint8_t>(code);
+    std::vector<std::uint8_t> expected;
+    if (mode == "cc") expected = {rs::constant_current};
+    else if (mode == "cv") expected = {rs::constant_voltage};
+    else if (mode == "cv_limited" || mode == "cccv") expected = {rs::constant_voltage, rs::constant_current};
+    else if (mode == "ac_power") expected = {rs::ac_constant_power};
+    else if (mode == "off_grid") expected = {rs::off_grid_inverter};
+    else return "";
+    if (!protocol::power_stage_active(state) || state == rs::soft_start) return "";
+    for (auto e : expected)
+        if (e == state) return "";
+    return "the module reports " + text(p, "RunningStateName") + " while the mode is " + mode +
+           (flag(p, "WorkingModeReported") ? "" : " (as commanded; not read back)") +
+           ": its regulation contradicts the mode; check pcsctl setting get working_mode";
+}
+
 void print_human(const std::string& name, const Properties& p) {
     const bool connected = flag(p, "Connected");
     std::printf("%s  %s, %s%s\n", name.c_str(), connected ? "connected" : "COMMUNICATION LOST",
@@ -35,11 +61,14 @@ void print_human(const std::string& name, const Properties& p) {
     const auto state = static_cast<int>(number(p, "RunningState"));
     std::printf("  State       %d %s%s\n", state, text(p, "RunningStateName").c_str(),
                 flag(p, "PowerStageActive") ? "  (power stage active)" : "");
+    if (const std::string why = text(p, "StopReasonText"); !why.empty())
+        std::printf("  Stopped     %s (%s)\n", why.c_str(), text(p, "StopReason").c_str());
+    if (const std::string odd = contradiction(p); !odd.empty()) std::printf("  WARNING     %s\n", odd.c_str());
     const auto fault = static_cast<int>(number(p, "FaultCode"));
     if (fault != 0)
-        std::printf("  Fault       %d (0x%04X) %s\n              action: %s\n              to clear: %s\n", fault, fault,
-                    text(p, "FaultText").c_str(), text(p, "FaultAction").c_str(),
-                    std::string(protocol::kFaultClearingProcedure).c_str());
+        std::printf("  Fault       %s\n              action: %s\n              to clear: remove the cause, then "
+                    "pcsctl -m %s reset-faults, then start again\n",
+                    fault_description(p).c_str(), text(p, "FaultAction").c_str(), name.c_str());
     else
         std::printf("  Fault       none\n");
     std::string params;
@@ -103,7 +132,7 @@ void print_human(const std::string& name, const Properties& p) {
 int run_status(const GlobalOptions& global, std::span<const std::string> args) {
     GlobalOptions options = global;
     if (args.size() > 1) throw CommandFailure{exit_usage, "status takes at most one MODULE (see pcsctl status --help)"};
-    if (args.size() == 1) options.module = args[0];
+    if (args.size() == 1) options.modules = {args[0]};
     Client client(options);
     auto modules = client.modules_or_all();
     if (modules.empty()) throw CommandFailure{exit_not_connected, "ystpcsd serves no module yet"};
@@ -112,14 +141,16 @@ int run_status(const GlobalOptions& global, std::span<const std::string> args) {
     for (auto& m : modules) {
         const auto props = call("status of " + m->name(), [&] { return m->properties(); });
         if (global.json) {
-            all.push_back({{"module", m->name()}, {"path", m->path()}, {"properties", to_json(props)}});
+            json values = json::object();
+            for (const auto& v : value_catalog()) values[v.name] = value_json(v, props);
+            all.push_back({{"module", m->name()}, {"path", m->path()}, {"values", values}, {"properties", to_json(props)}});
             continue;
         }
         if (!first) std::printf("\n");
         first = false;
         print_human(m->name(), props);
     }
-    if (global.json) std::cout << (all.size() == 1 && !options.module.empty() ? all[0] : all).dump() << '\n';
+    if (global.json) std::cout << (all.size() == 1 && options.modules.size() == 1 && options.modules[0] != "all" ? all[0] : all).dump() << '\n';
     return exit_ok;
 }
 
@@ -134,12 +165,12 @@ int run_list(const GlobalOptions& global, std::span<const std::string> args) {
             out.push_back({{"module", m.name()},
                            {"path", path},
                            {"connected", flag(p, "Connected")},
-                           {"state", number(p, "RunningState")},
-                           {"state_name", text(p, "RunningStateName")},
-                           {"fault_code", number(p, "FaultCode")}});
+                           {"running_state", value_json(*find_value("running_state"), p)},
+                           {"state", value_json(*find_value("state"), p)},
+                           {"fault_code", value_json(*find_value("fault_code"), p)}});
         } else {
-            std::printf("%-12s %-14s %-30s fault %d\n", m.name().c_str(), flag(p, "Connected") ? "connected" : "LOST",
-                        text(p, "RunningStateName").c_str(), static_cast<int>(number(p, "FaultCode")));
+            std::printf("%-12s %-14s %-30s fault %s\n", m.name().c_str(), flag(p, "Connected") ? "connected" : "LOST",
+                        text(p, "RunningStateName").c_str(), fault_hex(static_cast<long long>(number(p, "FaultCode"))).c_str());
         }
     }
     if (global.json) std::cout << out.dump() << '\n';

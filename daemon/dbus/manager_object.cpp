@@ -167,10 +167,28 @@ void ManagerObject::EmergencyStopAll(sdbus::Result<>&& result) {
 
 void ManagerObject::BroadcastStop(sdbus::Result<>&& result, std::string interface) {
     auto r = share(std::move(result));
-    control(r, "BroadcastStop", [this, r, interface] {
+    const sdbus::Message* msg = getObject().getCurrentlyProcessedMessage();
+    const std::string sender = msg ? msg->getSender() : "";
+    control(r, "BroadcastStop", [this, r, interface, sender] {
         for (auto* t : context_.rack.transports())
-            if (t->name() == interface) return context_.ops.broadcast_stop(*t, reply_void(r));
+            if (t->name() == interface) {
+                note_broadcast_stop(interface, sender);
+                return context_.ops.broadcast_stop(*t, reply_void(r));
+            }
         answer_error(r, invalid_argument("ystpcsd does not serve an interface '" + interface + "'"));
+    });
+}
+
+// Who stopped the modules on `interface`, for their StopReason: "uid 1000 (broadcast stop on can0)"
+// (the credentials are cached since the call was authorised), else the caller's bus name.
+void ManagerObject::note_broadcast_stop(const std::string& interface, const std::string& sender) {
+    auto note = [this, interface](const std::string& who) {
+        for (auto* m : context_.rack.modules())
+            if (m->id().interface == interface) m->note_stop_request(who + " (broadcast stop on " + interface + ")");
+    };
+    note(sender);
+    context_.authorizer.credentials(sender, [alive = alive_, note](std::optional<CallerCredentials> c, const std::string&) {
+        if (*alive && c) note("uid " + std::to_string(c->uid));
     });
 }
 

@@ -39,6 +39,7 @@ private:
 
     template <class... T>
     void control(const SharedResult<T...>& r, const char* action, std::function<void()> go);
+    void note_broadcast_stop(const std::string& interface, const std::string& sender);
 
     ServiceContext& context_;
     FrameStreams& streams_;

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "daemon/dbus/arguments.h"
+#include "dbus/value_types.h"
 #include "daemon/dbus/method_result.h"
 #include "daemon/dbus/variants.h"
 #include "dbus/names.h"
@@ -82,6 +83,7 @@ void ModuleObject::changed(const engine::ModuleChange& c) {
     }
     if (c.link) dirty_.insert("Connected");
     if (c.state) dirty_.insert("PowerStageActive");
+    if (c.stop_reason) dirty_.insert({"StopReason", "StopReasonText"});
     if (c.fault) dirty_.insert("FaultAction");
     if (c.mode) dirty_.insert({"WorkingMode", "WorkingModeCode", "WorkingModeParameters", "WorkingModeReported"});
     if (c.versions) dirty_.insert({"ArmVersion", "DspVersion"});
@@ -101,7 +103,7 @@ void ModuleObject::changed(const engine::ModuleChange& c) {
         if (c.fault && module_.fault_code()) {
             const auto f = *module_.fault_code();
             if (f != 0) emitFaultRaised(f, std::string(fault_info(f).meaning));
-            else emitFaultCleared();
+            else if (c.fault_cleared) emitFaultCleared();  // not for the first "no fault" heard
         }
     } catch (const std::exception& e) {
         spdlog::warn("{}: cannot emit a signal: {}", module_.name(), e.what());
@@ -136,6 +138,14 @@ bool ModuleObject::Connected() { return module_.connected(); }
 uint64_t ModuleObject::LastSeen() { return module_.last_seen() ? micros(*module_.last_seen()) : 0; }
 bool ModuleObject::PowerStageActive() {
     return module_.running_state() && power_stage_active(*module_.running_state());
+}
+std::string ModuleObject::StopReason() {
+    const auto& r = module_.stop_reason();
+    return r ? std::string(engine::stop_cause_name(r->cause)) : "";
+}
+std::string ModuleObject::StopReasonText() {
+    const auto& r = module_.stop_reason();
+    return r ? r->text : "";
 }
 std::string ModuleObject::FaultAction() {
     if (!module_.fault_code()) return "unknown";
@@ -275,7 +285,19 @@ void ModuleObject::Start(sdbus::Result<>&& result) {
 
 void ModuleObject::Stop(sdbus::Result<>&& result) {
     auto r = share(std::move(result));
-    command(r, "Stop", "", [this](auto done) { context_.ops.stop(module_, std::move(done)); });
+    command(r, "Stop", "", [this, sender = caller()](auto done) {
+        note_stop_request(sender);
+        context_.ops.stop(module_, std::move(done));
+    });
+}
+
+// Who asked for a stop, for StopReason: "uid 1000" (the credentials are cached since the call
+// was authorised), else the caller's bus name.
+void ModuleObject::note_stop_request(const std::string& sender) {
+    module_.note_stop_request(sender);
+    context_.authorizer.credentials(sender, [this, alive = alive_](std::optional<CallerCredentials> c, const std::string&) {
+        if (*alive && c) module_.note_stop_request("uid " + std::to_string(c->uid));
+    });
 }
 
 void ModuleObject::ClearFaults(sdbus::Result<>&& result) {
@@ -298,7 +320,8 @@ void ModuleObject::SetMode(sdbus::Result<>&& result, std::string mode, std::map<
         std::string details = " " + mode + " (" + params_text(params) + ")";
         for (const auto& [k, v] : options)
             if (v.peekValueType() == "b" && v.get<bool>()) details += " " + k;
-        command(r, "SetMode", std::move(details), [this, q = request.value()](auto done) {
+        command(r, "SetMode", std::move(details), [this, q = request.value(), sender = caller()](auto done) {
+            if (q.options.stop_first) note_stop_request(sender);
             context_.ops.set_mode(module_, *q.mode, q.values, q.options, std::move(done));
         });
     });
@@ -451,13 +474,24 @@ void ModuleObject::SetExternalData(sdbus::Result<>&& result, double voltage_v, d
     });
 }
 
-std::map<std::string, sdbus::Struct<double, uint64_t>> ModuleObject::GetValues() {
-    std::map<std::string, sdbus::Struct<double, uint64_t>> out;
+// Each value with the type of its property (RunningState y, DcVoltage d), and the texts of
+// the enumerations (RunningStateName, FaultText, ...) beside them.
+std::map<std::string, sdbus::Struct<sdbus::Variant, uint64_t>> ModuleObject::GetValues() {
+    std::map<std::string, sdbus::Struct<sdbus::Variant, uint64_t>> out;
     const auto slots = engine::value_slots();
     for (std::size_t i = 0; i < slots.size(); ++i) {
         const auto& v = module_.values().at(i);
-        if (!v.known || slots[i].signal->property.empty()) continue;
-        out[std::string(slots[i].signal->property)] = sdbus::Struct<double, uint64_t>{v.value, micros(v.timestamp)};
+        const auto& sig = *slots[i].signal;
+        if (!v.known || sig.property.empty()) continue;
+        const auto at = micros(v.timestamp);
+        switch (dbus_value_type(sig)) {
+            case 'y': out[std::string(sig.property)] = {sdbus::Variant(static_cast<uint8_t>(v.raw)), at}; break;
+            case 'q': out[std::string(sig.property)] = {sdbus::Variant(static_cast<uint16_t>(v.raw)), at}; break;
+            case 'u': out[std::string(sig.property)] = {sdbus::Variant(static_cast<uint32_t>(v.raw)), at}; break;
+            default: out[std::string(sig.property)] = {sdbus::Variant(v.value), at}; break;
+        }
+        if (!sig.text_property.empty() && sig.enumeration)
+            out[std::string(sig.text_property)] = {sdbus::Variant(std::string(enum_text(*sig.enumeration, v.raw))), at};
     }
     return out;
 }

@@ -36,6 +36,8 @@ private:
     bool Connected() override;
     uint64_t LastSeen() override;
     bool PowerStageActive() override;
+    std::string StopReason() override;
+    std::string StopReasonText() override;
     std::string FaultAction() override;
     std::string WorkingMode() override;
     uint8_t WorkingModeCode() override;
@@ -79,13 +81,14 @@ private:
     void SetExternalDataSource(sdbus::Result<>&& result, std::string source,
                                std::map<std::string, sdbus::Variant> options) override;
     void SetExternalData(sdbus::Result<>&& result, double voltage_v, double current_a) override;
-    std::map<std::string, sdbus::Struct<double, uint64_t>> GetValues() override;
+    std::map<std::string, sdbus::Struct<sdbus::Variant, uint64_t>> GetValues() override;
     std::tuple<std::vector<uint64_t>, std::map<std::string, std::vector<double>>> ReadHistory(
         const std::vector<std::string>& signals, const uint64_t& from_us, const uint64_t& to_us) override;
     std::vector<sdbus::Struct<uint64_t, uint64_t, std::string, std::string>> ReadEvents(const uint64_t& after) override;
 
     // The unique bus name of the caller of the method being handled.
     std::string caller();
+    void note_stop_request(const std::string& sender);
     // Runs the read `go` for the caller (privileged or not), from the loop, later.
     template <class... T>
     void read(const SharedResult<T...>& r, std::function<void(const engine::Caller&)> go);

@@ -117,6 +117,21 @@ void Module::count_undecodable(const NotDecodable& why) {
 bool Module::power_stage_active() const { return !state_ || protocol::power_stage_active(*state_); }
 
 void Module::update_state(std::uint8_t state, std::uint16_t fault, ModuleChange& change) {
+    const bool was_active = state_ && protocol::power_stage_active(*state_);
+    const bool active = protocol::power_stage_active(state);
+    if (was_active && !active) {
+        StopContext context{.emergency_stop_latched = latched_,
+                            .controller_shutdown = health_ == ControllerHealth::shutdown,
+                            .fault_code = fault,
+                            .stop_requested_by = stop_requested_by_,
+                            .mode_code = mode_ ? std::optional<std::uint8_t>(mode_->code) : std::nullopt};
+        stop_reason_ = judge_stop(context);
+        change.stop_reason = true;
+        spdlog::info("{}: stopped: {} ({})", name_, stop_cause_name(stop_reason_->cause), stop_reason_->text);
+    } else if (active && !was_active && stop_reason_) {
+        stop_reason_.reset();
+        change.stop_reason = true;
+    }
     if (state_ != state) {
         change.state = true;
         state_ = state;
@@ -126,6 +141,7 @@ void Module::update_state(std::uint8_t state, std::uint16_t fault, ModuleChange&
         change.fault = true;
         if (fault != 0) spdlog::warn("{}: fault {} ({})", name_, fault, fault_info(fault).meaning);
         else if (fault_.value_or(0) != 0) spdlog::info("{}: fault cleared", name_);
+        change.fault_cleared = fault == 0 && fault_.value_or(0) != 0;
         fault_ = fault;
     }
     // A change of the running state also changes what byte 1 of 0x0F would repeat.
@@ -162,8 +178,11 @@ void Module::persist(const CommandedFlags& flags) {
     notify(change);
 }
 
+void Module::note_stop_request(std::string who) { stop_requested_by_ = std::move(who); }
+
 void Module::note_start_stop(std::optional<bool> start) {
     start_this_life_ = start;
+    if (start.value_or(false)) stop_requested_by_.reset();
     if (!start) {
         ModuleChange change;
         change.commanded = true;

@@ -20,6 +20,7 @@
 #include "engine/external_data.h"
 #include "engine/live_values.h"
 #include "engine/operation_queue.h"
+#include "engine/stop_reason.h"
 #include "protocol/protection_limits.h"
 #include "transport/can_transport.h"
 
@@ -77,15 +78,18 @@ struct ModuleChange {
     bool health = false;
     bool external_data = false;         // its policy, where the values sent come from, the warnings
     bool external_data_values = false;  // the DC values the heartbeat carried
+    bool fault_cleared = false;  // a fault gave way to none (not the first "no fault" heard)
+    bool stop_reason = false;
     bool any() const {
         return values.any() || link || state || fault || mode || limits || versions || commanded || health ||
-               external_data || external_data_values;
+               external_data || external_data_values || stop_reason;
     }
     void merge(const ModuleChange& o) {
         values |= o.values;
         link |= o.link; state |= o.state; fault |= o.fault; mode |= o.mode;
         limits |= o.limits; versions |= o.versions; commanded |= o.commanded; health |= o.health;
         external_data |= o.external_data; external_data_values |= o.external_data_values;
+        fault_cleared |= o.fault_cleared; stop_reason |= o.stop_reason;
     }
 };
 
@@ -140,6 +144,11 @@ public:
     // running state confirms it, else nothing.
     std::optional<bool> confirmed_start() const;
     void note_start_stop(std::optional<bool> start);  // nullopt: back to "none in this life"
+    // An operator asked for a stop (`who`: "uid 1000"): the reason, should the module stop
+    // before the next start.
+    void note_stop_request(std::string who);
+    // Why the power stage last stopped; none while it runs or before a stop was seen.
+    const std::optional<StopReason>& stop_reason() const { return stop_reason_; }
     void note_self_start(std::optional<bool> on);
 
     // The emergency-stop latch: heartbeat state 3 from now on, across shutdown and restart,
@@ -197,6 +206,8 @@ private:
     bool latched_ = false;
     bool latch_suspended_ = false;
     std::optional<bool> start_this_life_;
+    std::optional<std::string> stop_requested_by_;
+    std::optional<StopReason> stop_reason_;
     Observer observer_;
     std::function<void(Module&)> send_heartbeat_;
     ExternalData external_data_;

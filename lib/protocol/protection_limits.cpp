@@ -258,6 +258,14 @@ Result<void> check_setpoints(const ModeDef& mode, const std::array<double, kMaxM
                                                            std::to_string(count));
     for (std::size_t i = 0; i < count; ++i)
         if (auto r = check_setpoint(mode, i, values[i], limits); !r) return r;
+    // In CV the current tapers towards 0 from the CC current's side: an end current on the
+    // other side is never reached (the module would hold the voltage until stopped).
+    if (mode.code == mode_code::cccv && values[1] * values[2] < 0)
+        return make_error(ErrorKind::invalid_argument,
+                          "cccv end current " + fmt(values[2], "A") + " has the opposite sign of the current " +
+                              fmt(values[1], "A") + ": the current tapers towards 0 in constant voltage and ends at the "
+                              "end current, so both are negative when charging, both positive when discharging (e.g. " +
+                              fmt(std::copysign(std::abs(values[2]), values[1]), "A") + ")");
     return {};
 }
 

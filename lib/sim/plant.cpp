@@ -73,6 +73,7 @@ void Plant::start(const protocol::ModeDef& mode, const std::array<double, protoc
     params_ = params;
     mode_time_s_ = 0;
     cccv_phase_ = CccvPhase::constant_current;
+    cccv_demand_a_ = 0;
     capacity_ah_ = 0;
     energy_wh_ = 0;
     running_ = true;
@@ -174,8 +175,12 @@ void Plant::update_temperatures(double dt_s) {
 
 bool Plant::mode_finished() const {
     switch (mode_code_) {
+        // The current tapers to the end current. When the CC current's resistive drop alone
+        // lifts the voltage past the target, CV begins at once, with the current still rising
+        // from 0: that is not a taper, so the loop's demand must have fallen there too.
         case code::cccv:
-            return cccv_phase_ == CccvPhase::constant_voltage && std::abs(current_a_) <= std::abs(params_[2]);
+            return cccv_phase_ == CccvPhase::constant_voltage && std::abs(current_a_) <= std::abs(params_[2]) &&
+                   std::abs(cccv_demand_a_) <= std::abs(params_[2]);
         case code::dcr_test: return mode_time_s_ >= params_[1] + params_[2] + params_[3];
         default: return false;
     }
@@ -244,7 +249,8 @@ double Plant::cccv_target_current_a(const ProtectionLimits& limits) {
         cccv_phase_ = CccvPhase::constant_voltage;
     }
     const double cv_a = limit_voltage_mode(current_for_voltage(voltage_v), limits);
-    return cc_a < 0 ? std::clamp(cv_a, cc_a, 0.0) : std::clamp(cv_a, 0.0, cc_a);
+    cccv_demand_a_ = cc_a < 0 ? std::clamp(cv_a, cc_a, 0.0) : std::clamp(cv_a, 0.0, cc_a);
+    return cccv_demand_a_;
 }
 
 // Whether the CC current would take the terminal voltage to p1 (or past it). Deciding on the

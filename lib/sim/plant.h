@@ -140,6 +140,9 @@ private:
     std::array<double, protocol::kMaxModeParams> params_{};
     double mode_time_s_ = 0;                       // since start()
     CccvPhase cccv_phase_ = CccvPhase::constant_current;
+    // What the CC-CV voltage loop asks for (the current it would hold the voltage with): the
+    // end condition looks at it as well as at the lagging current, which starts from 0.
+    double cccv_demand_a_ = 0;
 
     double current_a_ = 0;
     double capacity_ah_ = 0, energy_wh_ = 0;       // since start()

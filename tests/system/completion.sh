@@ -53,7 +53,10 @@ check "pcsctl export " "dbc wireshark "
 check "pcsctl export dbc --" "--address "
 check "pcsctl export dbc --address " "250 all "
 # Modules come from the daemon, on the bus the command line names.
-check "pcsctl --bus-address $BUS -m " "sim/1 sim/2 "
+check "pcsctl --bus-address $BUS -m " "all sim/1 sim/2 "
+check "pcsctl --bus-address $BUS get " "sim/1 sim/2 "
+check "pcsctl phase-power " "active reactive "
+check "pcsctl log -o x.csv --f" "--fields "
 check "pcsctl --bus-address $BUS -m sim/2" "sim/2 "
 # Every mode of the protocol table is offered (19, Appendix A).
 n=$(complete_line "pcsctl set mode " | wc -w)

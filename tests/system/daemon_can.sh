@@ -64,7 +64,7 @@ expect_exit 0 pcsctl -m vcan0/1 set cccv 700V -100A -5A --start
 wait_for 5 state_is 1 12 || fail "module 1 not in constant-current operation"
 mark=$(wc -l <"$DUMP")
 expect_exit 7 pcsctl -m vcan0/1 set cv 690V
-assert_contains "$OUT" "stop_first"
+assert_contains "$OUT" "use --stop-first"
 # ystpcsd writes a command's frames before it answers the call: its next heartbeat, stamped
 # after the answer, comes after any of them in the capture.
 t=$(wall_ts)

@@ -92,7 +92,7 @@ expect_exit 0 pcsctl -m 1 set cccv 700V -100A -5A
 expect_exit 0 pcsctl -m 1 enable
 wait_for 5 sh -c "'$PCSCTL' --bus-address '$BUS' -m 1 status | grep -q 'State       12'" || fail "module 1 not running"
 expect_exit 7 pcsctl -m 1 set cc -30A
-assert_contains "$OUT" "stop_first"
+assert_contains "$OUT" "use --stop-first"
 expect_exit 0 pcsctl -m 1 set cc -30A --stop-first --start
 wait_for 5 sh -c "'$PCSCTL' --bus-address '$BUS' -m 1 status --json | grep -q '\"DcCurrent\":-30'" ||
     fail "not running at -30 A: $("$PCSCTL" --bus-address "$BUS" -m 1 status | head -6)"
@@ -170,9 +170,9 @@ grep -q ',dc_output,voltage_v,' "$DIR/rec.csv" || fail "csv rows"
 expect_exit 0 pcsctl record -d 1 -o "$DIR/rec.jsonl" --format jsonl
 grep -q '"src":2' "$DIR/rec.jsonl" || fail "jsonl of all modules"
 expect_exit 0 pcsctl -m 1 log -i 0.5 -d 2.2 -o "$DIR/log.csv"
-head -1 "$DIR/log.csv" | grep -q '^time,unix_time,module,connected,running_state_name,fault_text,working_mode,.*DcVoltage_V' ||
+head -1 "$DIR/log.csv" | grep -q '^time,elapsed_s,module,state,stop_reason,mode,fault_code,dc_voltage_v,.*,event$' ||
     fail "log header: $(head -1 "$DIR/log.csv")"
-# Rows every 0.5 s by their own unix_time (not a count in pcsctl's 2.2 s): at least 1 s of them
+# Rows every 0.5 s by their own elapsed_s (not a count in pcsctl's 2.2 s): at least 1 s of them
 # (3 rows), none closer than 0.25 s or further apart than 0.75 s.
 awk -F, 'NR > 1 { if (n++ == 0) first = $2; else if ($2 - prev < 0.25 || $2 - prev > 0.75) bad = 1; prev = $2 }
          END { exit !(n >= 2 && prev - first >= 1.0 && !bad) }' "$DIR/log.csv" || fail "log rows: $(cat "$DIR/log.csv")"

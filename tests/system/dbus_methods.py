@@ -104,7 +104,9 @@ wait(lambda: prop("Connected") and prop("RunningState") == 13 and not math.isnan
 
 # --- Module properties --------------------------------------------------------------------------
 allp = props.GetAll(MOD)
-check(len(allp) == 117, f"GetAll returns every property of the contract ({len(allp)})")
+check(len(allp) == 119, f"GetAll returns every property of the contract ({len(allp)})")
+check(allp["StopReason"] in ("", "end_condition", "fault", "operator_stop", "lost_heartbeat", "emergency_stop",
+                             "controller_shutdown", "unknown"), f"StopReason {allp['StopReason']!r}")
 check(allp["Interface"] == "sim" and allp["Address"] == 1, "identity")
 check(abs(allp["DcVoltage"] - 650) < 5, f"DcVoltage {allp['DcVoltage']}")
 check(allp["RunningStateName"] == "standby", "RunningStateName")
@@ -116,6 +118,10 @@ check(allp["HeartbeatState"] == 2, "heartbeat state running")
 check(allp["Counters"]["rx"] > 0, "counters")
 values = m.GetValues()
 check("DcVoltage" in values and values["DcVoltage"][1] > 1.6e15, "GetValues with timestamps")
+check(isinstance(values["RunningState"][0], dbus.Byte) and isinstance(values["DcVoltage"][0], dbus.Double),
+      "GetValues: each value with its property's type")
+check(values["RunningStateName"][0] == allp["RunningStateName"] and values["FaultText"][0] == "no fault",
+      "GetValues: the texts too")
 
 # --- methods: success -----------------------------------------------------------------------
 m.SetMode("cccv", {"voltage_v": 700.0, "current_a": -100.0, "end_current_a": -5.0}, {})

@@ -425,3 +425,67 @@ TEST_CASE("nothing is ever broadcast unless asked for") {
     b.run(1s);
     CHECK_FALSE(b.running(1));
 }
+
+TEST_CASE("why a module stopped: an operator, a fault, an emergency stop, the end of a cccv; none while it runs") {
+    Bench b({1}, true, [](sim::PcsConfig& c) {
+        c.plant.battery.capacity_ah = 2.0;  // a quick CC-CV
+        c.plant.battery.initial_soc = 0.9;
+    });
+    b.run(2s);
+    CHECK_FALSE(b.module(1).stop_reason().has_value());  // no stop seen yet
+    b.set_cc(1, -20);
+    REQUIRE(b.wait_void([&](Done d) { b.ops->start(b.module(1), d); }).ok());
+    b.run(2s);
+    REQUIRE(b.running(1));
+    b.module(1).note_stop_request("uid 1000");
+    REQUIRE(b.wait_void([&](Done d) { b.ops->stop(b.module(1), d); }).ok());
+    b.run(1s);
+    REQUIRE(b.module(1).stop_reason().has_value());
+    CHECK(b.module(1).stop_reason()->cause == StopCause::operator_stop);
+    CHECK(b.module(1).stop_reason()->text == "stop by uid 1000");
+
+    // A start forgets the operator's stop: what ends this run is the fault.
+    REQUIRE(b.wait_void([&](Done d) { b.ops->start(b.module(1), d); }).ok());
+    b.run(2s);
+    CHECK_FALSE(b.module(1).stop_reason().has_value());  // running
+    b.pcs(1).inject_fault(fault_code::over_current, b.loop.now());
+    b.run(1s);
+    REQUIRE(b.module(1).stop_reason().has_value());
+    CHECK(b.module(1).stop_reason()->cause == StopCause::fault);
+    CHECK(b.module(1).stop_reason()->text.find("0x") != std::string::npos);
+
+    REQUIRE(b.wait_void([&](Done d) { b.ops->clear_faults(b.module(1), d); }).ok());
+    b.run(2s);
+    REQUIRE(b.wait_void([&](Done d) { b.ops->start(b.module(1), d); }).ok());
+    b.run(2s);
+    REQUIRE(b.wait_void([&](Done d) { b.ops->emergency_stop(b.module(1), d); }).ok());
+    b.run(1s);
+    CHECK(b.module(1).stop_reason()->cause == StopCause::emergency_stop);
+
+    REQUIRE(b.wait_void([&](Done d) { b.ops->clear_faults(b.module(1), d); }).ok());
+    b.run(2s);
+    const double target_v = b.pcs(1).plant().terminal_voltage_v() + 1.0;
+    const auto set = b.wait_void(
+        [&](Done d) { b.ops->set_mode(b.module(1), *find_mode("cccv"), {target_v, -20.0, -5.0}, {}, d); });
+    REQUIRE_MESSAGE(set.ok(), set.error().message);
+    REQUIRE(b.wait_void([&](Done d) { b.ops->start(b.module(1), d); }).ok());
+    for (int i = 0; i < 3600 && !b.module(1).stop_reason(); ++i) b.run(1s);
+    REQUIRE(b.module(1).stop_reason().has_value());
+    CHECK(b.module(1).stop_reason()->cause == StopCause::end_condition);
+    CHECK(stop_cause_name(StopCause::end_condition) == "end_condition");
+}
+
+TEST_CASE("judge_stop: the latch before the fault it causes, 0x800D as a lost heartbeat, shutdown before a request") {
+    auto judged = [](auto&& adjust) {
+        StopContext c;
+        adjust(c);
+        return judge_stop(c).cause;
+    };
+    CHECK(judged([](StopContext& c) { c.emergency_stop_latched = true, c.fault_code = kExternalDeviceFault; }) ==
+          StopCause::emergency_stop);
+    CHECK(judged([](StopContext& c) { c.fault_code = fault_code::can1_communication; }) == StopCause::lost_heartbeat);
+    CHECK(judged([](StopContext& c) { c.controller_shutdown = true, c.stop_requested_by = "uid 0"; }) ==
+          StopCause::controller_shutdown);
+    CHECK(judged([](StopContext& c) { c.mode_code = mode_code::cc; }) == StopCause::unknown);
+    CHECK(judged([](StopContext& c) { c.mode_code = mode_code::dcr_test; }) == StopCause::end_condition);
+}

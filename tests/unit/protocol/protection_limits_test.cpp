@@ -79,6 +79,18 @@ TEST_CASE("check_setpoints needs exactly the mode's parameters") {
     CHECK_FALSE(check_setpoints(cccv, {800, -100, -5, 0}, 3, limits()).ok());
 }
 
+TEST_CASE("cccv: an end current of the opposite sign is refused, saying why") {
+    const ModeDef& cccv = *find_mode("cccv");
+    const auto r = check_setpoints(cccv, {700, -100, 5, 0}, 3, limits());
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().kind == ErrorKind::invalid_argument);
+    CHECK(r.error().message.find("opposite sign") != std::string::npos);
+    CHECK(r.error().message.find("(e.g. -5 A)") != std::string::npos);  // the value that would do
+    CHECK_FALSE(check_setpoints(cccv, {600, 100, -5, 0}, 3, limits()).ok());
+    CHECK(check_setpoints(cccv, {600, 100, 5, 0}, 3, limits()).ok());
+    CHECK(check_setpoints(cccv, {700, -100, 0, 0}, 3, limits()).ok());
+}
+
 TEST_CASE("per-phase active power: the sum within the power limits") {
     CHECK(check_phase_active_power({20, 20, 20}, limits()).ok());
     CHECK(check_phase_active_power({-30, -30, -30}, limits()).ok());

@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <string>
 #include <vector>
@@ -38,6 +40,32 @@ TEST_CASE("engineering to raw rounds to nearest") {
     const auto& pfac = sig_of(pf::set_reactive_control, "power_factor");  // i16 x0.001
     CHECK(to_raw(pfac, -0.5, "pf").value() == -500);
     CHECK(to_raw(pfac, 0.9995, "pf").value() == 1000);  // rounds to the 1.000 bound (within range)
+}
+
+TEST_CASE("decoded values are the doubles nearest their decimal value, offsets included") {
+    // What reaches D-Bus and JSON prints at the signal's resolution: no 0.0090000000000145519.
+    const auto& precise = sig_of(pf::precise_dc_output, "current_a");  // u32 x0.001 A offset -1000
+    CHECK(to_engineering(precise, 1000009) == 0.009);
+    CHECK(to_engineering(precise, 999950) == -0.05);
+    CHECK(to_engineering(precise, 1123456) == 123.456);
+    const auto& inlet = sig_of(pf::dc_output, "inlet_temperature_c");  // u16 x0.1 °C offset -50
+    CHECK(to_engineering(inlet, 749) == 24.9);
+    CHECK(to_engineering(inlet, 0) == -50.0);
+    const auto& grid = sig_of(pf::grid_voltage, "phase_u_v");
+    CHECK(to_engineering(grid, 2301) == 230.1);
+    // Every raw value of every signal with a scale gives the nearest double of raw·step + offset.
+    for (const auto& f : kFrames)
+        for (const auto& s : f.signals) {
+            if (s.scale_exp >= 0) continue;
+            const double steps = std::pow(10.0, -s.scale_exp);
+            for (std::int64_t raw : {std::int64_t{0}, std::int64_t{1}, std::int64_t{7}, std::int64_t{249},
+                                     std::int64_t{12345}, raw_max(s.type)}) {
+                char text[64];
+                std::snprintf(text, sizeof text, "%.*f", -s.scale_exp,
+                              (static_cast<double>(raw) + s.offset * steps) / steps);
+                CHECK_MESSAGE(to_engineering(s, raw) == std::strtod(text, nullptr), f.name << "." << s.name << " raw " << raw);
+            }
+        }
 }
 
 TEST_CASE("out-of-range values are refused with the field, the value and the range") {

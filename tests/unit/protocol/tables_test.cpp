@@ -77,6 +77,11 @@ TEST_CASE("signals fit the 8 data bytes, do not overlap and have consistent name
     }
 }
 
+TEST_CASE("offsets are whole numbers of steps (to_engineering relies on it)") {
+    for (const auto& f : kFrames)
+        for (const auto& s : f.signals) CHECK_MESSAGE(whole_steps(s.offset, s.scale_exp), f.name << "." << s.name);
+}
+
 TEST_CASE("explicit ranges fit the raw type and lie on whole steps") {
     for (const auto& f : kFrames) {
         for (const auto& s : f.signals) {

@@ -133,6 +133,59 @@ TEST_CASE("CC-CV charge: CC, then CV with tapering current, finished at the cut-
     CHECK(m.capacity_ah > 80.0);  // from 60 % to over 90 % of 280 Ah
 }
 
+// Seen in the demo: a CC-CV whose CC current alone would lift the voltage past the target
+// (its I·R drop is larger than the way to go) started in CV with the current still at 0 and
+// "finished" within 200 ms with 0 Ah. It must taper, whatever the current.
+TEST_CASE("CC-CV that starts in CV (the CC current's drop is above the target) tapers to its end current") {
+    for (const double cc_a : {-10.0, -50.0, -100.0, -176.0, 50.0, 150.0}) {
+        CAPTURE(cc_a);
+        PlantConfig config = exact_config(0.6);
+        config.battery.capacity_ah = 20.0;  // a quick taper
+        Plant plant(config);
+        const ProtectionLimits limits = limits_for();
+        const double drop_v = std::abs(cc_a) * config.battery.internal_resistance_ohm;
+        // The target a quarter of the CC drop away from the OCV: the loop asks |cc|/4 at first.
+        const double target_v = plant.open_circuit_voltage_v() + (cc_a < 0 ? 0.25 : -0.25) * drop_v;
+        const double end_a = cc_a / 20.0;
+        plant.start(mode(mode_code::cccv), {target_v, cc_a, end_a, 0.0});
+
+        double peak_a = 0, last_a = 0, max_beyond_v = 0, elapsed_s = 0;
+        bool tapering = true;
+        std::optional<PlantEvent> event;
+        while (elapsed_s < 6 * 3600 && !event) {
+            const PlantEvent e = plant.step(kDtS, limits);
+            elapsed_s += kDtS;
+            if (e != PlantEvent::none) {
+                event = e;
+                break;
+            }
+            CHECK(plant.regulation() == Regulation::constant_voltage);
+            const double a = std::abs(plant.current_a());
+            if (a < peak_a - 1e-9 && a > std::abs(last_a) + 1e-6) tapering = false;  // rose again after falling
+            peak_a = std::max(peak_a, a);
+            last_a = plant.current_a();
+            max_beyond_v = std::max(max_beyond_v, cc_a < 0 ? plant.terminal_voltage_v() - target_v
+                                                           : target_v - plant.terminal_voltage_v());
+        }
+        REQUIRE(event.has_value());
+        CHECK(*event == PlantEvent::finished);
+        CHECK(elapsed_s > 10.0);                                        // not within 200 ms
+        CHECK(peak_a == doctest::Approx(std::abs(cc_a) / 4).epsilon(0.05));  // it did deliver the CV current
+        CHECK(tapering);
+        CHECK(std::abs(last_a) <= std::abs(end_a) + 0.05);              // ended at the end current
+        CHECK(std::abs(last_a) > std::abs(end_a) - 0.05);
+        CHECK(max_beyond_v <= 1e-6);                                    // never past the target
+        CHECK(plant.measure().capacity_ah > 0.01);                     // not 0 Ah
+    }
+}
+
+TEST_CASE("CC-CV into a battery already at the target ends at once: nothing to charge") {
+    Plant plant(exact_config(0.6));
+    plant.start(mode(mode_code::cccv), {plant.open_circuit_voltage_v() - 1.0, -100.0, -5.0, 0.0});
+    CHECK(run(plant, 1.0, limits_for()) == PlantEvent::finished);
+    CHECK(plant.measure().capacity_ah < 0.001);
+}
+
 TEST_CASE("CC discharge lowers the SoC by I·t/capacity") {
     Plant plant(exact_config(0.6));
     plant.start(mode(mode_code::cc), {100.0, 0, 0, 0});
