@@ -115,6 +115,14 @@ int run_record(const GlobalOptions& g, std::span<const std::string> args) {
 }
 
 namespace {
+// History columns keep the property names of ReadHistory with an ASCII unit: DcVoltage_V.
+std::string history_unit_suffix(const std::string& unit) {
+    if (unit == "°C") return "C";
+    if (unit == "%") return "pct";
+    if (unit == "Ω") return "ohm";
+    return unit;
+}
+
 std::uint64_t unix_arg_us(const std::string& s, const char* what) {
     char* end = nullptr;
     const double v = std::strtod(s.c_str(), &end);
@@ -138,7 +146,7 @@ int run_history(const GlobalOptions& g, std::span<const std::string> args) {
                 start = comma + 1;
             }
         } else if (a == "--last" && i + 1 < args.size()) {
-            last_s = seconds_arg(args[++i], "history --last");
+            last_s = positive_seconds(args[++i], "history --last");
         } else if (a == "--from" && i + 1 < args.size()) {
             from_us = unix_arg_us(args[++i], "history --from");
         } else if (a == "--to" && i + 1 < args.size()) {
@@ -184,7 +192,7 @@ int run_history(const GlobalOptions& g, std::span<const std::string> args) {
         return exit_ok;
     }
     std::cout << "time,unix_time";
-    for (const auto& [name, unit] : order) std::cout << "," << name << (unit.empty() ? "" : "_" + unit_suffix(unit));
+    for (const auto& [name, unit] : order) std::cout << "," << name << (unit.empty() ? "" : "_" + history_unit_suffix(unit));
     std::cout << "\n";
     for (std::size_t r = 0; r < times.size(); ++r) {
         const std::time_t t = static_cast<std::time_t>(times[r] / 1'000'000);
