@@ -42,5 +42,6 @@ int run_record(const GlobalOptions& global, std::span<const std::string> args);
 int run_log(const GlobalOptions& global, std::span<const std::string> args);
 int run_list_interfaces(const GlobalOptions& global, std::span<const std::string> args);
 int run_list(const GlobalOptions& global, std::span<const std::string> args);
+int run_profile(const GlobalOptions& global, std::span<const std::string> args);
 
 }  // namespace ystpcs::ctl

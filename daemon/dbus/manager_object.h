@@ -19,6 +19,7 @@ public:
     void interfaces_changed();
     // The commanded-state file may have failed or recovered: PropertiesChanged if so.
     void state_file_checked();
+    void profiles_changed();
 
 private:
     std::string Version() override;
@@ -26,6 +27,9 @@ private:
     std::vector<sdbus::ObjectPath> Modules() override;
     std::map<std::string, uint64_t> Heartbeat() override;
     std::string StateFileError() override;
+    std::vector<sdbus::ObjectPath> Profiles() override;
+    void ValidateProfile(sdbus::Result<std::string>&& result, std::string profile) override;
+    void StartProfile(sdbus::Result<sdbus::ObjectPath>&& result, sdbus::ObjectPath module, std::string profile) override;
     void EmergencyStopAll(sdbus::Result<>&& result) override;
     void BroadcastStop(sdbus::Result<>&& result, std::string interface) override;
     void OpenFrameStream(sdbus::Result<sdbus::UnixFd>&& result, std::map<std::string, sdbus::Variant> filters) override;

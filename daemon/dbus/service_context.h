@@ -6,6 +6,7 @@
 #include "daemon/dbus/authorizer.h"
 #include "engine/operations.h"
 #include "engine/rack.h"
+#include "profile/runs.h"
 
 namespace ystpcs::dbus {
 
@@ -13,6 +14,7 @@ struct ServiceContext {
     engine::Rack& rack;
     engine::Operations& ops;
     Authorizer& authorizer;
+    profile::ProfileRuns* runs = nullptr;  // null: no profile runs (tests of the adaptors)
 };
 
 }  // namespace ystpcs::dbus
