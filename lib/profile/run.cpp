@@ -701,6 +701,8 @@ Result<std::unique_ptr<ProfileRun>> ProfileRun::restore(const std::string& text,
                                      r.value("ah", 0.0), r.value("wh", 0.0)});
         run->started_unix_s_ = j.value("started_unix_s", 0.0);
         // Check the position against the profile: a damaged journal must not index out of it.
+        // A finished run has none (it ended past its last step).
+        if (is_final(run->state_)) run->pos_.clear();
         for (std::size_t k = 0; k < run->pos_.size(); ++k)
             if (run->pos_[k].index >= run->block(k).size() || (k + 1 < run->pos_.size() && !run->block(k)[run->pos_[k].index].repeat))
                 return make_error(ErrorKind::invalid_argument, run->paths_.journal + ": position outside the profile");
