@@ -1,6 +1,11 @@
 // The profile format: every class of refusal names the step and the field; the text form.
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
 #include <nlohmann/json.hpp>
 
 #include "profile/compile.h"
@@ -169,4 +174,24 @@ Rest for 5 min
     CHECK(mentions(compile_text(safety + "Charge at 40 A until 790 V").error().message, "line 2: no maximum time"));
     CHECK(mentions(compile_text(safety + "Jump at 40 A").error().message, "unknown instruction 'Jump'"));
     CHECK(mentions(compile_text(safety + "Charge at 60 A for 1 h").error().message, "max_charge_current_a"));
+}
+
+TEST_CASE("the shipped examples are valid, in both forms") {
+    const char* root = std::getenv("YSTPCS_SOURCE_ROOT");
+    REQUIRE(root != nullptr);
+    int seen = 0;
+    for (const auto& e : std::filesystem::directory_iterator(std::string(root) + "/examples/profiles")) {
+        std::ifstream in(e.path());
+        const std::string text((std::istreambuf_iterator<char>(in)), {});
+        CAPTURE(e.path().string());
+        if (e.path().extension() == ".json") {
+            const auto p = parse_profile(text);
+            CHECK_MESSAGE(p.ok(), (p.ok() ? "" : p.error().message));
+        } else {
+            const auto c = compile_text(text);
+            CHECK_MESSAGE(c.ok(), (c.ok() ? "" : c.error().message));
+        }
+        ++seen;
+    }
+    CHECK(seen >= 4);
 }

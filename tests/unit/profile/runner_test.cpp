@@ -269,3 +269,33 @@ TEST_CASE("a Stop from another client pre-empts the run: interrupted, and restar
     CHECK(p.run(*id).step_count() == 1);
     REQUIRE(p.wait_state(*id, RunState::completed, 600s));
 }
+
+TEST_CASE("the shipped pulse test runs on a 100 Ah pack: pulses, rests, steps down, and its goto ends it early") {
+    Bench b({1}, true, [](sim::PcsConfig& c) {
+        c.plant.battery.capacity_ah = 100;
+        c.plant.battery.nominal_voltage_v = 750;
+        c.plant.battery.initial_soc = 0.6;
+    });
+    const std::string dir = temp_dir();
+    ProfileRuns runs(*b.rack, *b.ops, dir);
+    b.run(3s);
+    std::ifstream in(std::string(std::getenv("YSTPCS_SOURCE_ROOT")) + "/examples/profiles/pulse-test.json");
+    const std::string text((std::istreambuf_iterator<char>(in)), {});
+    const auto id = b.wait<std::string>([&](auto done) { runs.start("sim/1", text, done); }, 60s);
+    REQUIRE_MESSAGE(id.ok(), id.error().message);
+    ProfileRun& run = *runs.find(*id);
+    REQUIRE(b.loop.run_until([&] { return is_final(run.state()); }, 4h, 100ms));
+    CHECK(run.state() == RunState::completed);
+    const auto& rec = run.records();
+    REQUIRE(rec.size() >= 4);
+    CHECK(rec[0].label == "pulses");
+    CHECK(rec[0].end_reason == "max_time_s 60 s");
+    // Pulses between 100 A and 10 A, half each: about 55 A on average for a minute.
+    CHECK(rec[0].ah == doctest::Approx(55.0 / 60).epsilon(0.05));
+    CHECK(rec[2].end_reason == "capacity_ah 10 Ah");
+    // The pack runs low before the fifth level: the goto skipped to the final rest.
+    CHECK(rec.back().label == "final_rest");
+    CHECK(rec[rec.size() - 2].end_reason == "voltage_below_v 715 V");
+    CHECK(rec.size() < 16);
+    std::filesystem::remove_all(dir);
+}
