@@ -299,3 +299,19 @@ TEST_CASE("the shipped pulse test runs on a 100 Ah pack: pulses, rests, steps do
     CHECK(rec.size() < 16);
     std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("a communication loss during a run interrupts it; it stays so when the module is back") {
+    ProfileBench p;
+    const auto id = p.start(cycles_profile(1));
+    REQUIRE_MESSAGE(id.ok(), id.error().message);
+    p.b.run(5s);
+    p.b.pcs(1).go_silent(3s, p.b.loop.now());
+    REQUIRE(p.wait_state(*id, RunState::interrupted, 3s));
+    CHECK(p.run(*id).reason().find("communication with PCS sim/1 lost") != std::string::npos);
+    const std::size_t from = p.b.mark();
+    REQUIRE(p.b.loop.run_until([&] { return p.b.module(1).connected(); }, 10s));
+    p.b.run(5s);
+    CHECK_FALSE(p.b.running(1));
+    CHECK(p.run(*id).state() == RunState::interrupted);
+    for (const auto& s : p.b.frames_to(1, pf::start_stop, from)) CHECK(s.frame.data[0] == 0);
+}
