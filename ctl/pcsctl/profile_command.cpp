@@ -176,8 +176,8 @@ int simulate(const GlobalOptions& g, const std::string& file, const SimOptions& 
                          .dump()
                   << '\n';
     } else {
-        std::printf("simulated %s %s battery: %.1f Ah, %.1f V nominal, %.3f Ω, state of charge %.0f %%\n",
-                    rating->model.data(), "", o.capacity_ah, o.voltage_v, o.resistance_ohm, o.soc * 100);
+        std::printf("simulated %s, battery: %.1f Ah, %.1f V nominal, %.3f Ω, state of charge %.0f %%\n",
+                    std::string(rating->model).c_str(), o.capacity_ah, o.voltage_v, o.resistance_ohm, o.soc * 100);
         for (const auto& r : run.records())
             std::printf("  %4llu %-30s %9s  %10.4f Ah %11.3f Wh  %s\n", static_cast<unsigned long long>(r.step_count),
                         (r.where + (r.label.empty() ? "" : " (" + r.label + ")")).c_str(), hms(r.duration_s).c_str(),

@@ -315,6 +315,7 @@ void ProfileRun::apply_step(bool fresh, engine::Done done) {
     engine::SetModeOptions o;
     o.stop_first = true;
     o.start = true;
+    energised_ = true;
     call_ops([&] { ops_.set_mode(*m, *setting->mode, setting->params, o, applied); });
 }
 
@@ -492,9 +493,10 @@ void ProfileRun::end_step(const std::string& reason, Action action, const std::s
 
 void ProfileRun::finish(RunState s, std::string reason) {
     phase_ = Phase::idle;
-    // The module is left stopped whatever the outcome: the run energised it.
+    // The module is left stopped whatever the outcome, once the run energised it; a run
+    // refused before that sends nothing (the module may be an operator's, running).
     engine::Module* m = module();
-    if (m != nullptr && (m->power_stage_active() || m->start_commanded_this_life().value_or(false)))
+    if (m != nullptr && energised_)
         own_stop([id = id_](Result<void> r) {
             if (!r) spdlog::warn("profile run {}: stop at the end: {}", id, r.error().message);
         });

@@ -170,6 +170,7 @@ private:
     bool current_armed_ = false;
     runtime::Instant last_journal_{};
     runtime::Instant last_published_{};
+    bool energised_ = false;        // this run (in this daemon's life) started the module
     bool stop_on_contact_ = false;  // restored as interrupted: stop the module if found energised
     bool calling_ = false;
     std::uint64_t generation_ = 0;

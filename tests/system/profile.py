@@ -125,6 +125,10 @@ def cycles_to_completion(env, bus, s, directory):
     check("ystpcsd flipped its sign" in meta["current_sign"], "the sidecar says the sign was flipped")
     check(meta["profile_sha256"] == str(props["ProfileSha256"]) and len(meta["steps"]) == 12, "the sidecar's hash and steps")
     check(meta["firmware"].get("arm", "") != "", f"the sidecar names the firmware: {meta['firmware']}")
+    # The heartbeat kept its rounds while the run wrote its journal, results and sidecar.
+    hb = dbus.Interface(bus.get_object(NAME, "/org/ystpcs/pcs1"), PROPS).Get("org.ystpcs.pcs1.Manager", "Heartbeat")
+    log(f"heartbeat during the run: {dict((str(k), int(v)) for k, v in hb.items())}")
+    check(int(hb["skipped"]) == 0, f"no heartbeat round skipped: {hb}")
 
 
 def refusals(env, directory):

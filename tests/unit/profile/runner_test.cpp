@@ -315,3 +315,18 @@ TEST_CASE("a communication loss during a run interrupts it; it stays so when the
     CHECK(p.run(*id).state() == RunState::interrupted);
     for (const auto& s : p.b.frames_to(1, pf::start_stop, from)) CHECK(s.frame.data[0] == 0);
 }
+
+TEST_CASE("a profile refused because the module runs already leaves the operator's module running") {
+    ProfileBench p;
+    p.b.set_cc(1, -10, {false, true});
+    REQUIRE(p.b.running(1));
+    const std::size_t from = p.b.mark();
+    const auto r = p.start(cycles_profile(1));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().kind == ErrorKind::interlock);
+    CHECK(r.error().message.find("stop it first") != std::string::npos);
+    p.b.run(3s);
+    CHECK(p.b.running(1));
+    CHECK(p.b.frames_to(1, pf::start_stop, from).empty());
+    CHECK(p.b.frames_to(1, pf::write_protection_1, from).empty());
+}
