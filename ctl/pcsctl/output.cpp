@@ -23,7 +23,24 @@ json to_json(const sdbus::Variant& v) {
     if (t == "u") return v.get<std::uint32_t>();
     if (t == "x") return v.get<std::int64_t>();
     if (t == "t") return v.get<std::uint64_t>();
-    if (t == "s" || t == "o") return v.get<std::string>();
+    if (t == "s") return v.get<std::string>();
+    if (t == "o") return std::string(v.get<sdbus::ObjectPath>());
+    // A profile run's loops and finished steps (org.ystpcs.pcs1.Profile).
+    if (t == "a(sxx)") {
+        json a = json::array();
+        for (const auto& l : v.get<std::vector<sdbus::Struct<std::string, std::int64_t, std::int64_t>>>())
+            a.push_back(json{{"label", std::get<0>(l)}, {"iteration", std::get<1>(l)}, {"count", std::get<2>(l)}});
+        return a;
+    }
+    if (t == "a(tsssddd)") {
+        json a = json::array();
+        for (const auto& r :
+             v.get<std::vector<sdbus::Struct<std::uint64_t, std::string, std::string, std::string, double, double, double>>>())
+            a.push_back(json{{"step_count", std::get<0>(r)}, {"where", std::get<1>(r)}, {"label", std::get<2>(r)},
+                             {"end_reason", std::get<3>(r)}, {"duration_s", std::get<4>(r)}, {"ah", std::get<5>(r)},
+                             {"wh", std::get<6>(r)}});
+        return a;
+    }
     if (t == "a{sd}") {
         json o = json::object();
         for (const auto& [k, d] : v.get<std::map<std::string, double>>()) o[k] = std::isfinite(d) ? json(d) : json(nullptr);
@@ -62,7 +79,9 @@ double number(const Properties& p, const std::string& name) {
 
 std::string text(const Properties& p, const std::string& name) {
     const auto it = p.find(name);
-    if (it == p.end() || it->second.peekValueType() != "s") return "";
+    if (it == p.end()) return "";
+    if (it->second.peekValueType() == "o") return it->second.get<sdbus::ObjectPath>();
+    if (it->second.peekValueType() != "s") return "";
     return it->second.get<std::string>();
 }
 

@@ -64,13 +64,20 @@ std::string hms(double s) {
     return out;
 }
 
+// "sim/1" for the module's object path.
+std::string module_name(const Properties& p) {
+    const std::string path = text(p, "Module");
+    const auto ref = dbus::parse_module_path(path);
+    return ref ? ref->interface + "/" + std::to_string(ref->address) : path;
+}
+
 void print_status(const GlobalOptions& g, const Properties& p) {
     if (g.json) {
         std::cout << to_json(p).dump() << '\n';
         return;
     }
     std::printf("run %s  %s  on %s  profile \"%s\"\n", text(p, "Id").c_str(), text(p, "State").c_str(),
-                text(p, "Module").c_str(), text(p, "Name").c_str());
+                module_name(p).c_str(), text(p, "Name").c_str());
     if (!text(p, "Reason").empty()) std::printf("  reason: %s\n", text(p, "Reason").c_str());
     if (!text(p, "StepWhere").empty())
         std::printf("  step %s: %s %s%s  step time %s\n", fixed(number(p, "StepCount"), 0).c_str(),
@@ -266,7 +273,7 @@ int run_profile(const GlobalOptions& g, std::span<const std::string> args) {
             else if (sub == "list" && g.json) std::cout << to_json(props).dump() << '\n';
             else if (sub == "list")
                 std::printf("%-4s %-12s %-14s %-20s step %s %s\n", text(props, "Id").c_str(), text(props, "State").c_str(),
-                            text(props, "Module").c_str(), text(props, "Name").c_str(),
+                            module_name(props).c_str(), text(props, "Name").c_str(),
                             fixed(number(props, "StepCount"), 0).c_str(), text(props, "Reason").c_str());
         }
         return exit_ok;
