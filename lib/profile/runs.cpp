@@ -55,6 +55,11 @@ std::vector<std::string> ProfileRuns::restore() {
     }
     for (const auto& name : journals) {
         const std::string id = name.substr(4, name.size() - 4 - 13);
+        // Counted even when the journal is unusable: a new run never takes its id (and files).
+        try {
+            next_id_ = std::max(next_id_, std::stoul(id) + 1);
+        } catch (const std::exception&) {
+        }
         const auto text = engine::read_whole_file(directory_ + "/" + name);
         if (!text || !text.value()) {
             problems.push_back(directory_ + "/" + name + ": cannot be read");
@@ -64,10 +69,6 @@ std::vector<std::string> ProfileRuns::restore() {
         if (!run) {
             problems.push_back(run.error().message);
             continue;
-        }
-        try {
-            next_id_ = std::max(next_id_, std::stoul(id) + 1);
-        } catch (const std::exception&) {
         }
         if (run.value()->state() == RunState::interrupted)
             spdlog::warn("profile run {} on {} is interrupted: {}", id, run.value()->module_key(), run.value()->reason());

@@ -125,6 +125,9 @@ def cycles_to_completion(env, bus, s, directory):
     check("ystpcsd flipped its sign" in meta["current_sign"], "the sidecar says the sign was flipped")
     check(meta["profile_sha256"] == str(props["ProfileSha256"]) and len(meta["steps"]) == 12, "the sidecar's hash and steps")
     check(meta["firmware"].get("arm", "") != "", f"the sidecar names the firmware: {meta['firmware']}")
+    st = json.loads(pcsctl(env, "--json", "profile", "status", "1").stdout)
+    check(st["State"] == "completed" and len(st["FinishedSteps"]) == 12 and st["Module"] == "/org/ystpcs/pcs1/sim/1",
+          f"pcsctl --json profile status: {str(st)[:300]}")
     # The heartbeat kept its rounds while the run wrote its journal, results and sidecar.
     hb = dbus.Interface(bus.get_object(NAME, "/org/ystpcs/pcs1"), PROPS).Get("org.ystpcs.pcs1.Manager", "Heartbeat")
     log(f"heartbeat during the run: {dict((str(k), int(v)) for k, v in hb.items())}")
@@ -159,6 +162,13 @@ def refusals(env, directory):
                         "--bus-address", env["BUS"], "-m", "sim/1", "profile", "start", good],
                        capture_output=True, text=True, timeout=30)
     check(p.returncode == 4, f"nobody may not start a profile: {p.returncode} {p.stderr}")
+    os.makedirs(f"{directory}/nobody", exist_ok=True)
+    os.chmod(f"{directory}/nobody", 0o777)
+    p = subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", env["PCSCTL"],
+                        "--bus-address", env["BUS"], "profile", "results", "1", f"{directory}/nobody"],
+                       capture_output=True, text=True, timeout=30)
+    check(p.returncode == 0 and os.path.getsize(f"{directory}/nobody/run-1.bdf.csv") > 1000,
+          f"anyone may read the results: {p.returncode} {p.stderr}")
 
 
 def restart_interrupted(env, bus_address, ystpcsd, config, directory):

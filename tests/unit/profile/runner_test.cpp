@@ -330,3 +330,37 @@ TEST_CASE("a profile refused because the module runs already leaves the operator
     CHECK(p.b.frames_to(1, pf::start_stop, from).empty());
     CHECK(p.b.frames_to(1, pf::write_protection_1, from).empty());
 }
+
+TEST_CASE("an emergency stop interrupts the run; resuming is refused until the faults are cleared") {
+    ProfileBench p;
+    const auto id = p.start(cycles_profile(1));
+    REQUIRE_MESSAGE(id.ok(), id.error().message);
+    p.b.run(5s);
+    REQUIRE(p.b.wait_void([&](engine::Done d) { p.b.ops->emergency_stop(p.b.module(1), d); }).ok());
+    CHECK(p.run(*id).state() == RunState::interrupted);
+    CHECK(p.run(*id).reason() == "emergency stop of the module");
+    const auto refused = p.act(*id, &ProfileRun::resume);
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error().message.find("emergency stop") != std::string::npos);
+    CHECK(p.run(*id).state() == RunState::interrupted);
+    REQUIRE(p.b.wait_void([&](engine::Done d) { p.b.ops->clear_faults(p.b.module(1), d); }).ok());
+    p.b.run(2s);
+    REQUIRE(p.act(*id, &ProfileRun::resume).ok());
+    CHECK(p.b.running(1));
+}
+
+TEST_CASE("a damaged journal is reported and its id never reused") {
+    ProfileBench p;
+    {
+        std::ofstream bad(p.dir + "/run-7.journal.json");
+        bad << "{\"format\": \"ystpcs-profile-journal\", \"id\": ";
+    }
+    p.runs.reset();  // one ProfileRuns per Operations (it installs the stop listener and the guard)
+    ProfileRuns again(*p.b.rack, *p.b.ops, p.dir);
+    const auto problems = again.restore();
+    REQUIRE(problems.size() == 1);
+    CHECK(problems[0].find("run-7.journal.json") != std::string::npos);
+    const auto id = p.b.wait<std::string>([&](auto done) { again.start("sim/1", cycles_profile(1), done); }, 60s);
+    REQUIRE_MESSAGE(id.ok(), id.error().message);
+    CHECK(*id == "8");
+}
