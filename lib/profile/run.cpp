@@ -597,6 +597,8 @@ void ProfileRun::on_foreign_stop(bool emergency) {
 }
 
 void ProfileRun::on_daemon_stopping() {
+    // The shutdown sequence stops the module (on_shutdown = stop) or leaves it to the daemon's
+    // return, which finds the run interrupted and stops it (leave-running).
     if (state_ == RunState::running || state_ == RunState::preparing || state_ == RunState::paused)
         interrupt("ystpcsd stopped during the run", false);
 }
