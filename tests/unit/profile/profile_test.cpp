@@ -57,6 +57,11 @@ TEST_CASE("a valid profile parses, with its hash and the steps it unrolls to") {
 
 TEST_CASE("refusals name the step and the field") {
     SUBCASE("not JSON") { CHECK(mentions(parse_profile("{").error().message, "not valid JSON")); }
+    SUBCASE("a number JSON cannot hold") {
+        auto text = base().dump();
+        text.replace(text.find("600"), 3, "1e400");
+        CHECK_FALSE(parse_profile(text).ok());
+    }
     SUBCASE("format version") {
         auto j = base();
         j["version"] = 2;
