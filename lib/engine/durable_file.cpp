@@ -42,7 +42,7 @@ Result<std::optional<std::string>> read_whole_file(const std::string& path) {
 // atomic within one file system), fsync it, rename it over the file, fsync the directory so
 // that the rename itself is on disk. The temporary has a fixed name: one daemon writes the
 // file, and a temporary left by a crash is simply overwritten instead of piling up.
-Result<void> replace_durably(const std::string& path, const std::string& text) {
+Result<void> replace_durably(const std::string& path, const std::string& text, bool sync) {
     const std::string tmp = path + ".tmp";
     const auto failed = [&](const std::string& step, int err) {
         return make_error(ErrorKind::io, "cannot write " + path + " (" + step + ": " + errno_text(err) +
@@ -63,9 +63,10 @@ Result<void> replace_durably(const std::string& path, const std::string& text) {
         rest.remove_prefix(static_cast<std::size_t>(n));
     }
     // A full disk or an I/O error may only show here (delayed allocation, write-back).
-    if (::fsync(fd) != 0) return abandon("syncing " + tmp, errno, true);
+    if (sync && ::fsync(fd) != 0) return abandon("syncing " + tmp, errno, true);
     if (::close(fd) != 0) return abandon("closing " + tmp, errno, false);
     if (::rename(tmp.c_str(), path.c_str()) != 0) return abandon("renaming " + tmp, errno, false);
+    if (!sync) return {};
 
     std::string dir = std::filesystem::path(path).parent_path().string();
     if (dir.empty()) dir = ".";

@@ -13,6 +13,8 @@ namespace ystpcs::engine {
 // The whole file, or nullopt when it does not exist.
 Result<std::optional<std::string>> read_whole_file(const std::string& path);
 // Replaces `path` with `text`: afterwards the file holds the old or the new text, complete.
-Result<void> replace_durably(const std::string& path, const std::string& text);
+// `sync` false: atomic for readers but not across a power loss (no fsync: for files that can
+// be made again from a durable one, written where the loop must not wait on the disk).
+Result<void> replace_durably(const std::string& path, const std::string& text, bool sync = true);
 
 }  // namespace ystpcs::engine

@@ -670,7 +670,8 @@ void ProfileRun::write_metadata() {
                     {"state", name_of(state_)},
                     {"reason", reason_},
                     {"steps", steps}};
-    if (auto ok = engine::replace_durably(paths_.metadata, meta.dump(2) + "\n"); !ok)
+    // Not fsync'd: the journal (which is) holds all of it, and the loop must not wait twice.
+    if (auto ok = engine::replace_durably(paths_.metadata, meta.dump(2) + "\n", false); !ok)
         spdlog::warn("profile run {}: {}", id_, ok.error().message);
 }
 
