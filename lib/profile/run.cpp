@@ -332,8 +332,9 @@ void ProfileRun::on_tick(runtime::Instant now) {
     std::optional<Sample> fresh;
     if (auto s = latest_sample(*m); s && (!last_sample_at_ || s->received > *last_sample_at_)) {
         if (state_ == RunState::running && last_sample_at_)
-            integrate(*s, std::min(kMaxIntegrationStepS, runtime::seconds(s->received - *last_sample_at_)));
+            integrate(last_sample_, *s, std::min(kMaxIntegrationStepS, runtime::seconds(s->received - *last_sample_at_)));
         last_sample_at_ = s->received;
+        last_sample_ = *s;
         fresh = s;
         if (state_ == RunState::running) {
             if (!check_envelope(*s)) return;
@@ -349,12 +350,16 @@ void ProfileRun::on_tick(runtime::Instant now) {
     }
 }
 
-void ProfileRun::integrate(const Sample& s, double dt_s) {
-    const double ah = std::abs(s.current_a) * dt_s / 3600.0;
-    const double wh = std::abs(s.power_w) * dt_s / 3600.0;
+void ProfileRun::integrate(const Sample& previous, const Sample& s, double dt_s) {
+    // Trapezoids: a current ramping between two samples (a start, a CV taper) is counted as the
+    // line between them, not as the last value held over the interval.
+    const double current_a = (previous.current_a + s.current_a) / 2;
+    const double power_w = (previous.power_w + s.power_w) / 2;
+    const double ah = std::abs(current_a) * dt_s / 3600.0;
+    const double wh = std::abs(power_w) * dt_s / 3600.0;
     step_ah_ += ah;
     step_wh_ += wh;
-    if (s.current_a < 0) totals_.charge_ah += ah, totals_.charge_wh += wh;
+    if (current_a < 0) totals_.charge_ah += ah, totals_.charge_wh += wh;
     else totals_.discharge_ah += ah, totals_.discharge_wh += wh;
 }
 

@@ -129,7 +129,8 @@ private:
     void evaluate(engine::Module& m, const std::optional<Sample>& fresh, runtime::Instant now);
     bool check_envelope(const Sample& s);
     void log_point(const Sample& s, bool force);
-    void integrate(const Sample& s, double dt_s);
+    // The interval from the previous sample to `s`, by the trapezoid rule.
+    void integrate(const Sample& previous, const Sample& s, double dt_s);
     bool advance();
     void jump(const std::string& target);
     void descend();
@@ -163,6 +164,7 @@ private:
 
     std::optional<runtime::Instant> last_tick_;
     std::optional<runtime::Instant> last_sample_at_;
+    Sample last_sample_;  // the sample of last_sample_at_
     runtime::Instant step_started_{};
     std::optional<Sample> last_logged_;
     double last_log_test_time_s_ = -1e9;
