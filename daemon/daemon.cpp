@@ -37,6 +37,7 @@ Daemon::~Daemon() {
     dbus_.reset();
     systemd_status_.reset();
     shutdown_.reset();
+    profiles_.reset();
     discovery_.reset();
     ops_.reset();
     recorder_.reset();
@@ -69,11 +70,21 @@ Result<void> Daemon::open_state_store() {
         store_ = std::make_unique<engine::CommandedStateStore>("");
         return {};
     }
+    state_dir_ = dir;
     store_ = std::make_unique<engine::CommandedStateStore>(path);
     if (auto r = store_->load(); !r) spdlog::error("{}", r.error().message);
     for (const auto& w : store_->load_warnings()) spdlog::warn("{}", w);
     spdlog::info("commanded 0x0F bytes persisted in {}", path);
     return {};
+}
+
+// Profile runs: journals and results in <state directory>/profiles; runs that were active
+// when the daemon died come back as interrupted (never resumed by themselves).
+void Daemon::open_profiles() {
+    const std::string dir = state_dir_.empty() ? "" : state_dir_ + "/profiles";
+    profiles_ = std::make_unique<profile::ProfileRuns>(*rack_, *ops_, dir);
+    for (const auto& problem : profiles_->restore()) spdlog::error("profile journal: {}", problem);
+    if (dir.empty()) spdlog::warn("profile runs are not journaled (no writable state directory)");
 }
 
 Result<void> Daemon::start() {
@@ -85,6 +96,7 @@ Result<void> Daemon::start() {
     recorder_ = std::make_unique<engine::ModuleRecorder>(*rack_);
     discovery_ = std::make_unique<engine::DiscoveryReads>(*rack_, *ops_);
     shutdown_ = std::make_unique<engine::ShutdownSequence>(*rack_, *ops_);
+    open_profiles();
 
     for (const auto& name : config_.interfaces) {
         transport::SocketCanOptions options;
@@ -143,7 +155,7 @@ Result<void> Daemon::start() {
     }
     setup_signals();
     if (config_.bus != "none") {
-        dbus_ = std::make_unique<dbus::DbusService>(loop_, *rack_, *ops_, *recorder_);
+        dbus_ = std::make_unique<dbus::DbusService>(loop_, *rack_, *ops_, *recorder_, profiles_.get());
         if (auto r = dbus_->start(bus_config()); !r) return r;
     } else {
         spdlog::warn("D-Bus disabled (bus = none): SIGUSR1 logs the state; nothing can command the modules");
@@ -257,6 +269,7 @@ void Daemon::begin_shutdown() {
     }
     shutting_down_ = true;
     sd_notify(0, "STOPPING=1\nSTATUS=shutting down");
+    if (profiles_) profiles_->stopping();
     // The policy (what is stopped, what the heartbeat says, how long) is the engine's.
     shutdown_->begin(config_.on_shutdown == ShutdownPolicy::leave_running, [this] { loop_.exit(EXIT_SUCCESS); });
 }

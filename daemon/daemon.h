@@ -14,6 +14,7 @@
 #include "engine/operations.h"
 #include "engine/rack.h"
 #include "engine/shutdown_sequence.h"
+#include "profile/runs.h"
 #include "runtime/line_channel.h"
 #include "runtime/sd_event_loop.h"
 #include "sim/simulated_rack.h"
@@ -41,6 +42,7 @@ public:
 
 private:
     Result<void> open_state_store();
+    void open_profiles();
     dbus::BusConfig bus_config() const;
     void setup_signals();
     void reload();
@@ -52,10 +54,12 @@ private:
     Overrides overrides_;
     runtime::SdEventLoop loop_;
     std::unique_ptr<engine::CommandedStateStore> store_;
+    std::string state_dir_;  // empty: nothing persisted
     std::unique_ptr<engine::Rack> rack_;
     std::unique_ptr<engine::Operations> ops_;
     std::unique_ptr<engine::ModuleRecorder> recorder_;  // each module's history and events
     std::unique_ptr<engine::DiscoveryReads> discovery_;
+    std::unique_ptr<profile::ProfileRuns> profiles_;
     std::unique_ptr<dbus::DbusService> dbus_;
     std::unique_ptr<SystemdStatus> systemd_status_;
     std::vector<std::unique_ptr<transport::CanTransport>> transports_;

@@ -13,6 +13,7 @@ inline constexpr const char* kServiceName = "org.ystpcs.pcs1";
 inline constexpr const char* kManagerPath = "/org/ystpcs/pcs1";
 inline constexpr const char* kManagerInterface = "org.ystpcs.pcs1.Manager";
 inline constexpr const char* kModuleInterface = "org.ystpcs.pcs1.Module";
+inline constexpr const char* kProfileInterface = "org.ystpcs.pcs1.Profile";
 inline constexpr const char* kErrorPrefix = "org.ystpcs.pcs1.Error.";
 inline constexpr const char* kAccessDenied = "org.freedesktop.DBus.Error.AccessDenied";
 
@@ -47,6 +48,20 @@ inline std::string module_path(std::string_view interface, std::uint8_t address)
         }
     }
     return out + "/" + std::to_string(address);
+}
+
+// "/org/ystpcs/pcs1/profiles/run_7": never a module's path (an address is a number).
+inline std::string profile_run_path(std::string_view id) {
+    return std::string(kManagerPath) + "/profiles/run_" + std::string(id);
+}
+
+// The run a path names ("7"), or nothing.
+inline std::optional<std::string> parse_profile_run_path(std::string_view path) {
+    const std::string prefix = std::string(kManagerPath) + "/profiles/run_";
+    if (path.substr(0, prefix.size()) != prefix || path.size() == prefix.size()) return std::nullopt;
+    for (char c : path.substr(prefix.size()))
+        if (c < '0' || c > '9') return std::nullopt;
+    return std::string(path.substr(prefix.size()));
 }
 
 // The module a path names, or nothing for any other path.

@@ -1,6 +1,6 @@
 // Values of the ystpcs D-Bus API as JSON, for its clients (pcsctl --json, ystpcs-bridge):
 // NaN and infinite doubles are null (JSON has neither); Manager.Interfaces' a(ssa{st}) is a
-// list of {"name", "state", "counters"}; a type the API does not use shows as "(signature)".
+// list of {"name", "state", "counters"}; a profile run's loops and steps lists of objects; a type the API does not use shows as "(signature)".
 // `Json` is nlohmann::json or nlohmann::ordered_json.
 #pragma once
 
@@ -27,7 +27,8 @@ Json variant_to_json(const sdbus::Variant& v) {
     if (t == "u") return v.get<std::uint32_t>();
     if (t == "x") return v.get<std::int64_t>();
     if (t == "t") return v.get<std::uint64_t>();
-    if (t == "s" || t == "o") return v.get<std::string>();
+    if (t == "s") return v.get<std::string>();
+    if (t == "o") return std::string(v.get<sdbus::ObjectPath>());  // get<std::string> fails on a path (ENXIO)
     if (t == "a{sd}") {
         Json o = Json::object();
         for (const auto& [k, d] : v.get<std::map<std::string, double>>()) o[k] = number(d);
@@ -58,6 +59,34 @@ Json variant_to_json(const sdbus::Variant& v) {
             i["name"] = std::get<0>(s);
             i["state"] = std::get<1>(s);
             i["counters"] = std::get<2>(s);
+            a.push_back(std::move(i));
+        }
+        return a;
+    }
+    // A profile run's loops and finished steps (org.ystpcs.pcs1.Profile).
+    if (t == "a(sxx)") {
+        Json a = Json::array();
+        for (const auto& l : v.get<std::vector<sdbus::Struct<std::string, std::int64_t, std::int64_t>>>()) {
+            Json i = Json::object();
+            i["label"] = std::get<0>(l);
+            i["iteration"] = std::get<1>(l);
+            i["count"] = std::get<2>(l);
+            a.push_back(std::move(i));
+        }
+        return a;
+    }
+    if (t == "a(tsssddd)") {
+        Json a = Json::array();
+        for (const auto& r :
+             v.get<std::vector<sdbus::Struct<std::uint64_t, std::string, std::string, std::string, double, double, double>>>()) {
+            Json i = Json::object();
+            i["step_count"] = std::get<0>(r);
+            i["where"] = std::get<1>(r);
+            i["label"] = std::get<2>(r);
+            i["end_reason"] = std::get<3>(r);
+            i["duration_s"] = number(std::get<4>(r));
+            i["ah"] = number(std::get<5>(r));
+            i["wh"] = number(std::get<6>(r));
             a.push_back(std::move(i));
         }
         return a;

@@ -68,6 +68,12 @@ ModuleProxy::ModuleProxy(sdbus::IConnection& connection, std::string path)
 }
 ModuleProxy::~ModuleProxy() { unregisterProxy(); }
 
+ProfileProxy::ProfileProxy(sdbus::IConnection& connection, std::string path)
+    : ProxyInterfaces(connection, dbus::kServiceName, path) {
+    registerProxy();
+}
+ProfileProxy::~ProfileProxy() { unregisterProxy(); }
+
 std::string ModuleProxy::name() const {
     const auto ref = dbus::parse_module_path(path_);
     return ref ? ref->interface + "/" + std::to_string(ref->address) : path_;

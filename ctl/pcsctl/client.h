@@ -12,6 +12,7 @@
 
 #include "manager-proxy.h"
 #include "module-proxy.h"
+#include "profile-proxy.h"
 #include "pcsctl/command.h"
 
 namespace ystpcs::ctl {
@@ -51,6 +52,17 @@ private:
     void onPropertiesChanged(const std::string& interface, const std::map<std::string, sdbus::Variant>& changed,
                              const std::vector<std::string>& invalidated) override;
     std::string path_;
+};
+
+class ProfileProxy final : public sdbus::ProxyInterfaces<org::ystpcs::pcs1::Profile_proxy, sdbus::Properties_proxy> {
+public:
+    ProfileProxy(sdbus::IConnection& connection, std::string path);
+    ~ProfileProxy();
+    std::map<std::string, sdbus::Variant> properties() { return GetAll(org::ystpcs::pcs1::Profile_proxy::INTERFACE_NAME); }
+
+private:
+    void onPropertiesChanged(const std::string&, const std::map<std::string, sdbus::Variant>&,
+                             const std::vector<std::string>&) override {}
 };
 
 // Thrown by commands for a failure with a given exit status; main prints `message`.

@@ -51,5 +51,6 @@ int run_wait(const GlobalOptions& global, std::span<const std::string> args);
 int run_phase_power(const GlobalOptions& global, std::span<const std::string> args);
 int run_forget(const GlobalOptions& global, std::span<const std::string> args);
 int run_broadcast_stop(const GlobalOptions& global, std::span<const std::string> args);
+int run_profile(const GlobalOptions& global, std::span<const std::string> args);
 
 }  // namespace ystpcs::ctl

@@ -102,6 +102,20 @@ constexpr Command kCommands[] = {
     {"version", "", "versions of pcsctl, ystpcsd and the module firmware", "usage: pcsctl [-m MODULE] version\n",
      run_version},
     {"clock", "", "set the module clock to this computer's time", "usage: pcsctl [-m MODULE] clock sync\n", run_clock},
+    {"profile", "", "test profiles: compile, validate, simulate, start, pause, resume, abort, status, results",
+     "usage: pcsctl profile compile FILE|-          text form (\"Charge at 50 A until 700 V\") to JSON\n"
+     "       pcsctl profile validate FILE|-         check a profile (JSON or text form), offline\n"
+     "       pcsctl profile simulate FILE [--capacity-ah AH] [--voltage-v V] [--resistance-ohm OHM]\n"
+     "                               [--soc 0..1] [--model PMA120] [--output DIR]\n"
+     "                                              dry run on a simulated module, fake clock\n"
+     "       pcsctl [-m MODULE] profile start FILE|-  run it in ystpcsd (survives pcsctl)\n"
+     "       pcsctl profile pause|resume|restart-step|abort RUN\n"
+     "       pcsctl profile status [RUN]             a run, or every run not finished\n"
+     "       pcsctl profile list                     every run, one line each\n"
+     "       pcsctl profile results RUN [DIR]        copy its .bdf.csv and .metadata.json to DIR\n"
+     "\nThe format: docs/profiles.md. A run interrupted by a restart, a lost link or a Stop\n"
+     "stays stopped until resume (validated again), restart-step or abort.\n",
+     run_profile},
     {"record", "", "record raw frames to a file",
      "usage: pcsctl [-m MODULE] record -d SECONDS -o FILE [--format candump|csv|jsonl]\n\n"
      "Frames from the daemon's frame stream (the CAN socket stays the daemon's): with -m only\n"

@@ -31,7 +31,9 @@ double number(const Properties& p, const std::string& name) {
 
 std::string text(const Properties& p, const std::string& name) {
     const auto it = p.find(name);
-    if (it == p.end() || it->second.peekValueType() != "s") return "";
+    if (it == p.end()) return "";
+    if (it->second.peekValueType() == "o") return it->second.get<sdbus::ObjectPath>();
+    if (it->second.peekValueType() != "s") return "";
     return it->second.get<std::string>();
 }
 

@@ -9,12 +9,14 @@
 namespace ystpcs::dbus {
 
 DbusService::DbusService(runtime::SdEventLoop& loop, engine::Rack& rack, engine::Operations& ops,
-                         engine::ModuleRecorder& recorder)
-    : loop_(loop), rack_(rack), ops_(ops), recorder_(recorder) {}
+                         engine::ModuleRecorder& recorder, profile::ProfileRuns* runs)
+    : loop_(loop), rack_(rack), ops_(ops), recorder_(recorder), runs_(runs) {}
 
 DbusService::~DbusService() {
     recorder_.set_listener(nullptr);
     rack_.remove_observer(this);
+    if (runs_) runs_->on_added = nullptr, runs_->on_changed = nullptr;
+    profiles_.clear();
     modules_.clear();
     manager_.reset();
     streams_.reset();
@@ -38,10 +40,15 @@ Result<void> DbusService::start(const BusConfig& config) {
         bridge_ = std::make_unique<runtime::SdbusEventBridge>(loop_.native(), *connection_,
                                                               [this](const std::string& why) { connection_failed(why); });
         authorizer_ = std::make_unique<Authorizer>(*connection_, config.control_group);
-        context_ = std::make_unique<ServiceContext>(ServiceContext{rack_, ops_, *authorizer_, recorder_});
+        context_ = std::make_unique<ServiceContext>(ServiceContext{rack_, ops_, *authorizer_, recorder_, runs_});
         streams_ = std::make_unique<FrameStreams>(rack_);
         manager_ = std::make_unique<ManagerObject>(*connection_, *context_, *streams_, config.version);
         for (auto* m : rack_.modules()) modules_[m] = std::make_unique<ModuleObject>(*connection_, *context_, *m);
+        if (runs_) {
+            for (auto* r : runs_->runs()) profiles_[r->id()] = std::make_unique<ProfileObject>(*connection_, *context_, *r);
+            runs_->on_added = [this](profile::ProfileRun& r) { profile_added(r); };
+            runs_->on_changed = [this](profile::ProfileRun& r, bool structural) { profile_changed(r, structural); };
+        }
         rack_.add_observer(this);
         recorder_.set_listener([this](engine::Module& m, const engine::ModuleEvent& e) {
             if (const auto it = modules_.find(&m); it != modules_.end()) it->second->event(e);
@@ -49,6 +56,8 @@ Result<void> DbusService::start(const BusConfig& config) {
         connection_->requestName(kServiceName);
     } catch (const sdbus::Error& e) {
         rack_.remove_observer(this);
+        if (runs_) runs_->on_added = nullptr, runs_->on_changed = nullptr;
+        profiles_.clear();
         modules_.clear();
         manager_.reset();
         streams_.reset();
@@ -79,6 +88,21 @@ void DbusService::connection_failed(const std::string& why) {
     spdlog::error("D-Bus connection lost ({}); the modules keep their heartbeat, but the API is gone until "
                   "ystpcsd is restarted",
                   why);
+}
+
+void DbusService::profile_added(profile::ProfileRun& run) {
+    if (!connection_) return;
+    try {
+        profiles_[run.id()] = std::make_unique<ProfileObject>(*connection_, *context_, run);
+        manager_->profiles_changed();
+    } catch (const std::exception& e) {
+        spdlog::error("D-Bus: cannot export profile run {}: {}", run.id(), e.what());
+    }
+}
+
+void DbusService::profile_changed(profile::ProfileRun& run, bool structural) {
+    const auto it = profiles_.find(run.id());
+    if (it != profiles_.end()) it->second->changed(structural);
 }
 
 void DbusService::module_added(engine::Module& m) {

@@ -14,6 +14,7 @@
 #include "daemon/dbus/frame_streams.h"
 #include "daemon/dbus/manager_object.h"
 #include "daemon/dbus/module_object.h"
+#include "daemon/dbus/profile_object.h"
 #include "runtime/sdbus_event_bridge.h"
 #include "daemon/dbus/service_context.h"
 #include "runtime/sd_event_loop.h"
@@ -30,7 +31,8 @@ struct BusConfig {
 
 class DbusService final : public engine::RackObserver {
 public:
-    DbusService(runtime::SdEventLoop& loop, engine::Rack& rack, engine::Operations& ops, engine::ModuleRecorder& recorder);
+    DbusService(runtime::SdEventLoop& loop, engine::Rack& rack, engine::Operations& ops, engine::ModuleRecorder& recorder,
+                profile::ProfileRuns* runs = nullptr);
     ~DbusService() override;
 
     // Connects, exports the objects, then takes the well-known name (so that clients who see
@@ -48,11 +50,14 @@ public:
 
 private:
     void connection_failed(const std::string& why);
+    void profile_added(profile::ProfileRun& run);
+    void profile_changed(profile::ProfileRun& run, bool structural);
 
     runtime::SdEventLoop& loop_;
     engine::Rack& rack_;
     engine::Operations& ops_;
     engine::ModuleRecorder& recorder_;
+    profile::ProfileRuns* runs_;
     BusConfig config_;
     std::unique_ptr<sdbus::IConnection> connection_;
     std::unique_ptr<runtime::SdbusEventBridge> bridge_;
@@ -61,6 +66,7 @@ private:
     std::unique_ptr<FrameStreams> streams_;
     std::unique_ptr<ManagerObject> manager_;
     std::map<engine::Module*, std::unique_ptr<ModuleObject>> modules_;
+    std::map<std::string, std::unique_ptr<ProfileObject>> profiles_;
     runtime::Instant next_flush_{};
 };
 

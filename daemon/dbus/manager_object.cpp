@@ -2,7 +2,10 @@
 
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include "daemon/dbus/variants.h"
+#include "profile/profile.h"
 #include "dbus/names.h"
 #include "engine/value_history.h"
 #include "protocol/modes.h"
@@ -40,6 +43,45 @@ void ManagerObject::interfaces_changed() {
 }
 
 std::string ManagerObject::Version() { return version_; }
+
+void ManagerObject::profiles_changed() {
+    try {
+        emitPropertiesChangedSignal(ManagerIface::INTERFACE_NAME, {"Profiles"});
+    } catch (const std::exception& e) {
+        spdlog::warn("cannot emit PropertiesChanged(Profiles): {}", e.what());
+    }
+}
+
+std::vector<sdbus::ObjectPath> ManagerObject::Profiles() {
+    std::vector<sdbus::ObjectPath> out;
+    if (context_.runs)
+        for (const auto* r : context_.runs->runs()) out.emplace_back(profile_run_path(r->id()));
+    return out;
+}
+
+void ManagerObject::ValidateProfile(sdbus::Result<std::string>&& result, std::string text) {
+    auto r = share(std::move(result));
+    guarded(r, [&] {
+        const auto p = profile::parse_profile(text);
+        if (!p) return answer_error(r, to_dbus_error(p.error()));
+        const nlohmann::json summary{{"name", p->name}, {"sha256", p->hash}, {"steps", profile::step_count(p->steps)}};
+        answer(r, summary.dump());
+    });
+}
+
+void ManagerObject::StartProfile(sdbus::Result<sdbus::ObjectPath>&& result, sdbus::ObjectPath module, std::string text) {
+    auto r = share(std::move(result));
+    control(r, "StartProfile", [this, r, module, text] {
+        if (!context_.runs) return answer_error(r, invalid_argument("this ystpcsd runs no profiles"));
+        const auto ref = parse_module_path(module);
+        if (!ref) return answer_error(r, invalid_argument("no module at " + std::string(module)));
+        context_.runs->start(ref->interface + "/" + std::to_string(ref->address), text,
+                             [r](ystpcs::Result<std::string> id) {
+                                 if (!id) return answer_error(r, to_dbus_error(id.error()));
+                                 answer(r, sdbus::ObjectPath(profile_run_path(id.value())));
+                             });
+    });
+}
 
 std::string ManagerObject::StateFileError() {
     const auto& e = context_.rack.store().last_write_error();

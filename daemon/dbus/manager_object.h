@@ -19,6 +19,7 @@ public:
     void interfaces_changed();
     // The commanded-state file may have failed or recovered: PropertiesChanged if so.
     void state_file_checked();
+    void profiles_changed();
 
 private:
     std::string Version() override;
@@ -32,6 +33,9 @@ private:
     std::vector<sdbus::Struct<std::string, std::string>> HistorySignals() override;
     std::vector<sdbus::Struct<std::string, std::string, std::string>> ValueProperties() override;
     void GetCallerAccess(sdbus::Result<bool, std::string>&& result) override;
+    std::vector<sdbus::ObjectPath> Profiles() override;
+    void ValidateProfile(sdbus::Result<std::string>&& result, std::string profile) override;
+    void StartProfile(sdbus::Result<sdbus::ObjectPath>&& result, sdbus::ObjectPath module, std::string profile) override;
     void EmergencyStopAll(sdbus::Result<>&& result) override;
     void BroadcastStop(sdbus::Result<>&& result, std::string interface) override;
     void OpenFrameStream(sdbus::Result<sdbus::UnixFd>&& result, std::map<std::string, sdbus::Variant> filters) override;

@@ -7,6 +7,7 @@
 #include "engine/module_recorder.h"
 #include "engine/operations.h"
 #include "engine/rack.h"
+#include "profile/runs.h"
 
 namespace ystpcs::dbus {
 
@@ -15,6 +16,7 @@ struct ServiceContext {
     engine::Operations& ops;
     Authorizer& authorizer;
     engine::ModuleRecorder& recorder;
+    profile::ProfileRuns* runs = nullptr;  // null: no profile runs (tests of the adaptors)
 };
 
 }  // namespace ystpcs::dbus

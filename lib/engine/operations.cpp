@@ -68,6 +68,7 @@ Result<void> Operations::admit_control(const Module& m, const std::string& what)
         return make_error(ErrorKind::busy, what + " on PCS " + m.name() +
                                                " refused: ystpcsd is shutting down (stops are still accepted); " +
                                                "try again after it restarted");
+    if (control_guard_) return control_guard_(m, what);
     return {};
 }
 
@@ -91,13 +92,17 @@ Operation Operations::stop_operation(std::string name) {
     return op;
 }
 
-void Operations::stop(Module& m, Done done) { run(m, stop_operation("stop"), std::move(done)); }
+void Operations::stop(Module& m, Done done) {
+    if (stop_listener_) stop_listener_(m, false);
+    run(m, stop_operation("stop"), std::move(done));
+}
 
 void Operations::emergency_stop(Module& m, Done done) {
     spdlog::warn("{}: EMERGENCY STOP", m.name());
     // The heartbeat says so at once, whatever the queue is doing; then the 0x0F stop.
     m.latch_emergency_stop();
     m.send_heartbeat_now();
+    if (stop_listener_) stop_listener_(m, true);
     run(m, stop_operation("emergency stop"), std::move(done));
 }
 
@@ -148,6 +153,8 @@ void Operations::broadcast_stop(transport::CanTransport& t, Done done) {
     }
     const double values[] = {0.0, 0.0, self_start.value_or(false) ? 1.0 : 0.0};
     const auto frame = encode(pf::start_stop, kBroadcastAddress, values);
+    for (Module* m : on_bus)
+        if (stop_listener_) stop_listener_(*m, false);
     const auto status = t.send(frame.value(), transport::TxClass::urgent);
     for (Module* m : on_bus) m->note_start_stop(false);
     spdlog::warn("{}: broadcast stop sent", t.name());

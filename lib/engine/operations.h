@@ -101,6 +101,15 @@ public:
     bool shutting_down() const { return shutting_down_; }
     void set_read_budget(const ReadBudgetOptions& options) { budget_.set_options(options); }
 
+    // Told synchronously of every stop asked of a module (stop, emergency stop, each module of
+    // a broadcast stop), before it is queued: a profile running on it is pre-empted.
+    using StopListener = std::function<void(Module&, bool emergency)>;
+    void set_stop_listener(StopListener listener) { stop_listener_ = std::move(listener); }
+    // Consulted before every control operation other than a stop (a module running a profile
+    // refuses other clients' commands): an error refuses it, nothing is sent.
+    using ControlGuard = std::function<Result<void>(const Module&, const std::string& what)>;
+    void set_control_guard(ControlGuard guard) { control_guard_ = std::move(guard); }
+
 private:
     // Queues `op` on `m`; `op.complete` is wrapped to answer `done` from the loop.
     void run(Module& m, Operation op, Done done);
@@ -115,6 +124,8 @@ private:
     Rack& rack_;
     ReadBudget budget_;
     bool shutting_down_ = false;
+    StopListener stop_listener_;
+    ControlGuard control_guard_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
