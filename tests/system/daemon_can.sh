@@ -42,8 +42,10 @@ expect_exit 0 pcsctl list
 assert_contains "$OUT" "vcan0/1"
 wait_for 5 state_is 1 13 || fail "module 1 not in standby"
 # Every 200 ms, with state 2, to both: judged from candump's kernel timestamps over ten periods
-# (not by counting in a window timed by sleep): mean 200 ± 2 ms, none skipped (no period above
-# 300 ms), none doubled (none below 100 ms).
+# (not by counting in a window timed by sleep): none skipped (no period above 300 ms), none
+# doubled (none below 100 ms), mean 200 ± 10 ms. Only ±10 ms: over ten periods one late last
+# frame (24 ms on a loaded host) moves the mean by 2.4 ms. How close to 200 ms the heartbeat
+# keeps is measured by the heartbeat benchmark (docs/performance.md), not judged here.
 mark=$(wc -l <"$DUMP")
 n0=$(count_frames "$DUMP" 181A02B4)
 wait_frames 6 "$DUMP" 181A02B4 $((n0 + 11)) || fail "no 11 heartbeats to module 2: $(tail -3 "$DUMP")"
@@ -54,7 +56,7 @@ $(periods "$DIR/heartbeats.log" "181A${a}B4" 0000271002)
 EOF
     info "module $a: $n heartbeats (state 2), period mean $mean µs, min $min µs, max $max µs"
     [ "$n" -ge 10 ] || fail "module $a: only $n heartbeats with state 2 in eleven ticks"
-    [ "$mean" -ge 198000 ] && [ "$mean" -le 202000 ] || fail "module $a: heartbeat mean period $mean µs, expected 200 ± 2 ms"
+    [ "$mean" -ge 190000 ] && [ "$mean" -le 210000 ] || fail "module $a: heartbeat mean period $mean µs, expected 200 ± 10 ms"
     [ "$max" -lt 300000 ] && [ "$min" -gt 100000 ] || fail "module $a: heartbeat periods from $min to $max µs, expected 200 ms"
 done
 [ "$(prop 1 MaxChargeCurrent)" = 176.0 ] || fail "limits not read on discovery"
