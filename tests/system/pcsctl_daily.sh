@@ -1,7 +1,8 @@
 #!/bin/sh
 # pcsctl for daily use (issue 18), on ystpcsd --simulate 2 --control-socket with a private
 # bus: PCSCTL_BUS and the message when no bus answers; get; wait (a condition, a fault
-# injected through the control socket, --timeout); -m all and repeated -m; guards in the
+# injected through the control socket, --timeout); -m all and repeated -m; status flagging a
+# report that contradicts the mode (misreport through the control socket); guards in the
 # user's words (power unit, cccv signs, start in standby, --stop-first, the software
 # emergency stop); phase-power, forget, broadcast-stop; and across a restart of ystpcsd:
 # log (the gap marked, not an exit) and monitor --json (daemon_lost, daemon_back, a fresh
@@ -62,6 +63,30 @@ assert_contains "$OUT" "sim/1: mode cc"
 assert_contains "$OUT" "sim/2: mode cc"
 expect_exit 7 "$P" -m 1 set cv 600V
 assert_contains "$OUT" "use --stop-first"
+
+# --- what the module reports against what was commanded (a misbehaving peer) ---------------------
+cc_reported() { [ "$("$P" get "$1" state)" = "constant-current operation" ]; }
+wait_for 10 cc_reported 1 || fail "module 1 does not run cc"
+expect_exit 0 "$P" -m 1 status
+assert_contains "$OUT" "State       12 constant-current operation"
+case $OUT in *contradicts*) fail "status warns although the report matches cc: $OUT" ;; esac
+expect_exit 0 "$P" -m 1 --json status
+[ "$(json_get "$OUT" "j['values']['state'], j['warnings']")" = "constant-current operation []" ] || fail "status --json, matching: $OUT"
+"$PCS_SIM" --control "$DIR/sim.sock" --command "misreport 1 11" >/dev/null || fail "misreport"
+cv_reported() { [ "$("$P" get 1 state)" = "constant-voltage operation" ]; }
+wait_for 10 cv_reported || fail "the injected constant-voltage report did not arrive"
+expect_exit 0 "$P" -m 1 status
+assert_contains "$OUT" "WARNING     the module reports constant-voltage operation at "
+assert_contains "$OUT" " while the mode is cc"
+assert_contains "$OUT" "its regulation contradicts the mode"
+expect_exit 0 "$P" -m 1 --json status
+[ "$(json_get "$OUT" "j['values']['mode'], [w for w in j['warnings'] if 'contradicts' in w and 'constant-voltage operation' in w] != []")" = "cc True" ] ||
+    fail "status --json does not flag the contradiction: $OUT"
+"$PCS_SIM" --control "$DIR/sim.sock" --command "misreport 1 off" >/dev/null || fail "misreport off"
+wait_for 10 cc_reported 1 || fail "module 1 does not report cc again"
+expect_exit 0 "$P" -m 1 status
+assert_contains "$OUT" "State       12 constant-current operation"
+case $OUT in *contradicts*) fail "status still warns after the report matches again: $OUT" ;; esac
 
 # --- wait: a condition, a timeout ---------------------------------------------------------------
 discharging() { [ "$("$P" get "$1" power_stage_active)" = 1 ] && [ "$("$P" get "$1" state)" = "constant-current operation" ]; }
