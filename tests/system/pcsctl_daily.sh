@@ -104,10 +104,16 @@ expect_exit 2 "$P" -m 2 wait "dc_voltage_v~3"
 WAITER=$!
 "$P" -m 2 --json wait fault >"$DIR/fault.json" 2>&1 &
 FAULTWAIT=$!
+"$P" -m 2 --json wait "dc_voltage_v>900" >"$DIR/wait.json" 2>&1 &
+JSONWAITER=$!
 "$PCS_SIM" --control "$DIR/sim.sock" --command "fault 2 0x800E" >/dev/null || fail "fault injection"
 rc=0; wait "$WAITER" || rc=$?
 [ "$rc" = 10 ] || fail "wait ended $rc, not 10 (faulted): $(cat "$DIR/wait.out")"
 assert_contains "$(cat "$DIR/wait.out")" "fault 0x800E CAN2 communication fault"
+rc=0; wait "$JSONWAITER" || rc=$?
+[ "$rc" = 10 ] || fail "wait --json ended $rc, not 10 (faulted): $(cat "$DIR/wait.json")"
+[ "$(json_get "$(cat "$DIR/wait.json")" "j['fault_code'], j['fault_hex'], j['fault_text']")" = "32782 0x800E CAN2 communication fault" ] ||
+    fail "wait --json, faulted: $(cat "$DIR/wait.json")"
 rc=0; wait "$FAULTWAIT" || rc=$?
 [ "$rc" = 0 ] || fail "wait fault ended $rc: $(cat "$DIR/fault.json")"
 [ "$(json_get "$(cat "$DIR/fault.json")" "j['result'], j['value']")" = "met 32782" ] || fail "wait fault: $(cat "$DIR/fault.json")"
