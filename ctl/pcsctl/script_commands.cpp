@@ -169,7 +169,7 @@ int run_wait(const GlobalOptions& global, std::span<const std::string> args) {
             else {
                 const json fault = value_json(*find_value("fault_code"), m.props);
                 out["fault_code"] = fault;
-                out["fault_hex"] = fault.is_null() ? json(nullptr) : json(fault_hex(fault.get<long long>()));
+                out["fault_hex"] = fault_hex_json(fault);
                 out["fault_text"] = value_json(*find_value("fault_text"), m.props);
             }
             std::cout << out.dump() << std::endl;

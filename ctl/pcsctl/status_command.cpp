@@ -155,7 +155,7 @@ int run_status(const GlobalOptions& global, std::span<const std::string> args) {
             all.push_back({{"module", m->name()},
                            {"path", m->path()},
                            {"values", values},
-                           {"fault_hex", values["fault_code"].is_null() ? json(nullptr) : json(fault_hex(values["fault_code"].get<long long>()))},
+                           {"fault_hex", fault_hex_json(values["fault_code"])},
                            {"warnings", warnings(props)},
                            {"properties", to_json(props)}});
             continue;
@@ -181,7 +181,8 @@ int run_list(const GlobalOptions& global, std::span<const std::string> args) {
                            {"connected", flag(p, "Connected")},
                            {"running_state", value_json(*find_value("running_state"), p)},
                            {"state", value_json(*find_value("state"), p)},
-                           {"fault_code", value_json(*find_value("fault_code"), p)}});
+                           {"fault_code", value_json(*find_value("fault_code"), p)},
+                           {"fault_hex", fault_hex_json(value_json(*find_value("fault_code"), p))}});
         } else {
             std::printf("%-12s %-14s %-30s fault %s\n", m.name().c_str(), flag(p, "Connected") ? "connected" : "LOST",
                         text(p, "RunningStateName").c_str(), fault_hex(static_cast<long long>(number(p, "FaultCode"))).c_str());

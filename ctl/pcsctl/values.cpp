@@ -100,6 +100,8 @@ std::string fault_hex(long long code) {
     return buf;
 }
 
+json fault_hex_json(const json& code) { return code.is_number() ? json(fault_hex(code.get<long long>())) : json(nullptr); }
+
 std::string fault_description(const Properties& p) {
     const double code = number(p, "FaultCode");
     if (!std::isfinite(code)) return "";

@@ -36,6 +36,8 @@ std::string value_text(const ValueDef& v, const Properties& p);
 json signal_json(const protocol::SignalDef& signal, double value);
 // Fault codes are written in hex everywhere: "0x800E".
 std::string fault_hex(long long code);
+// The "fault_hex" JSON outputs put beside a fault code: null when the code is null.
+json fault_hex_json(const json& code);
 // "0x800E text", or "-" without a fault. While ystpcsd holds the module in emergency stop
 // (heartbeat state 3), the fault that causes (0x8012, which the module calls "emergency-stop
 // button pressed") is shown as what it is: a software emergency stop.

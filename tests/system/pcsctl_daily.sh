@@ -39,8 +39,11 @@ printf '%s\n' "$OUT" | sed -n 1p | grep -qE '^[0-9]+\.[0-9]$' || fail "get: dc_v
 expect_exit 0 "$P" --json get 2 running_state dc_current_a
 [ "$(json_get "$OUT" "type(j['values']['running_state']).__name__, j['module']")" = "int sim/2" ] || fail "get --json: $OUT"
 expect_exit 0 "$P" -m 1 --json status
-[ "$(json_get "$OUT" "j['values']['state'], j['values']['fault_code'], j['properties']['RunningStateName']")" = "standby 0 standby" ] ||
-    fail "status --json: values beside the properties"
+[ "$(json_get "$OUT" "j['values']['state'], j['values']['fault_code'], j['fault_hex'], j['properties']['RunningStateName']")" = "standby 0 0x0000 standby" ] ||
+    fail "status --json: values beside the properties: $OUT"
+expect_exit 0 "$P" --json list
+[ "$(json_get "$OUT" "[(m['module'], m['running_state'], m['fault_code'], m['fault_hex']) for m in j]")" = \
+  "[('sim/1', 13, 0, '0x0000'), ('sim/2', 13, 0, '0x0000')]" ] || fail "list --json: $OUT"
 expect_exit 2 "$P" get 1 volts
 assert_contains "$OUT" "unknown value 'volts'"
 expect_exit 2 "$P" --json get 1 volts
