@@ -49,7 +49,8 @@ constexpr const char* kUsage =
     "\n"
     "Control commands (JSON reply per line):\n"
     "  state [ADDR] | fault [ADDR] CODE | silent [ADDR] SECONDS | drop-replies [ADDR] COUNT\n"
-    "  corrupt [ADDR] COUNT | battery [ADDR] soc=FRACTION | io [ADDR] I1 I2 I3 I4 | power-cycle [ADDR]\n";
+    "  refuse [ADDR] COUNT | corrupt [ADDR] COUNT | misreport [ADDR] STATE|off\n"
+    "  battery [ADDR] soc=FRACTION | io [ADDR] I1 I2 I3 I4 | power-cycle [ADDR]\n";
 
 bool parse_double(const char* s, double& out) {
     char* end = nullptr;

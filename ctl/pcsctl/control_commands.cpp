@@ -6,7 +6,10 @@
 #include <cstdio>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <optional>
+#include <stdexcept>
+#include <vector>
 
 #include "dbus/names.h"
 #include "pcsctl/client.h"
@@ -213,8 +216,13 @@ int run_limits(const GlobalOptions& g, std::span<const std::string> args) {
     if (!changes.empty()) call("set protection limits of " + m->name(), [&] { m->SetProtectionLimits(changes); });
     const auto limits = call("read protection limits of " + m->name(), [&] { return m->ReadProtectionLimits(); });
     if (g.json) {
+        // In the order of the frames, each at its field's resolution; null for one not read.
         json o = json::object();
-        for (const auto& [k, val] : limits) o[k] = val;
+        for (std::uint8_t pf : {protocol::pf::protection_1, protocol::pf::protection_2, protocol::pf::protection_3})
+            for (const auto& s : protocol::find_frame(pf)->signals) {
+                const auto it = limits.find(std::string(s.name));
+                o[std::string(s.name)] = it == limits.end() ? json(nullptr) : signal_json(s, it->second);
+            }
         std::cout << json{{"module", m->name()}, {"limits", o}}.dump() << '\n';
         return exit_ok;
     }
@@ -232,30 +240,62 @@ int run_limits(const GlobalOptions& g, std::span<const std::string> args) {
 // setting get NAME | setting set NAME VALUE  (VALUE: a number, on/off, or k=v,k=v)
 namespace {
 
-// Engineering values with their units and enumeration texts, in the order of the frames; the
-// working_mode parameters with the mode's own scales (the daemon scaled them).
-void print_setting(const std::string& module, const std::string& name, const json& values) {
+// A setting's fields in the order of the frames, each with its field in the protocol table
+// (none for a key the table does not know); the working_mode parameters with the mode's own
+// scales (the daemon scaled them).
+struct SettingRow {
+    std::size_t position;
+    std::string key;
+    double value;
+    std::optional<protocol::SignalDef> signal;
+};
+
+std::vector<SettingRow> setting_rows(const std::string& name, const std::map<std::string, double>& values) {
     const protocol::SettingDef* setting = protocol::find_setting(std::string_view(name));
     const protocol::ModeDef* mode = nullptr;
-    if (const auto it = values.find("mode_reading.mode"); it != values.end() && it->is_number())
-        mode = protocol::find_mode(std::llround(it->get<double>()));
-    struct Row {
-        std::size_t position;
-        std::string key, text;
-    };
-    std::vector<Row> rows;
-    for (const auto& [k, val] : values.items()) {
-        Row row{SIZE_MAX, k, val.dump()};
-        if (setting != nullptr && val.is_number())
+    if (const auto it = values.find("mode_reading.mode"); it != values.end())
+        mode = protocol::find_mode(std::llround(it->second));
+    std::vector<SettingRow> rows;
+    for (const auto& [k, val] : values) {
+        SettingRow row{SIZE_MAX, k, val, std::nullopt};
+        if (setting != nullptr)
             if (const auto field = protocol::find_setting_field(*setting, k, mode)) {
                 row.position = field->position;
-                row.text = protocol::format_setting_value(field->signal, val.get<double>());
+                row.signal = field->signal;
             }
         rows.push_back(std::move(row));
     }
-    std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.position < b.position; });
+    std::stable_sort(rows.begin(), rows.end(), [](const SettingRow& a, const SettingRow& b) { return a.position < b.position; });
+    return rows;
+}
+
+// Engineering values with their units and enumeration texts.
+void print_setting(const std::string& module, const std::string& name, const std::vector<SettingRow>& rows) {
     std::printf("%s %s:\n", module.c_str(), name.c_str());
-    for (const auto& r : rows) std::printf("  %-36s %s\n", r.key.c_str(), r.text.c_str());
+    for (const auto& r : rows)
+        std::printf("  %-36s %s\n", r.key.c_str(),
+                    r.signal ? protocol::format_setting_value(*r.signal, r.value).c_str() : fixed(r.value, 3).c_str());
+}
+
+// {"mode_reading.mode": 40, "mode_reading.mode_name": "DC pulse current", ...}: numbers at their
+// resolution, integers as integers, an enumeration's text beside its number (as decode does).
+json setting_json(const std::vector<SettingRow>& rows) {
+    json out = json::object();
+    for (const auto& r : rows) {
+        if (!r.signal) {
+            out[r.key] = r.value;
+            continue;
+        }
+        out[r.key] = signal_json(*r.signal, r.value);
+        if (r.signal->enumeration != nullptr) {
+            const auto dot = r.key.rfind('.');
+            const std::string prefix = dot == std::string::npos ? "" : r.key.substr(0, dot + 1);
+            const std::string text_key = r.signal->text_key.empty() ? std::string(r.signal->name) + "_name"
+                                                                    : std::string(r.signal->text_key);
+            out[prefix + text_key] = std::string(protocol::enum_text(*r.signal->enumeration, std::llround(r.value)));
+        }
+    }
+    return out;
 }
 
 }  // namespace
@@ -272,12 +312,9 @@ int run_setting(const GlobalOptions& g, std::span<const std::string> args) {
     const std::string& name = args[1];
     if (args[0] == "get") {
         const auto value = call("read setting " + name + " of " + m->name(), [&] { return m->ReadSetting(name); });
-        const json j = to_json(value);
-        if (g.json) {
-            std::cout << json{{"module", m->name()}, {"setting", name}, {"value", j}}.dump() << '\n';
-        } else {
-            print_setting(m->name(), name, j);
-        }
+        const auto rows = setting_rows(name, value.get<std::map<std::string, double>>());
+        if (g.json) std::cout << json{{"module", m->name()}, {"setting", name}, {"values", setting_json(rows)}}.dump() << '\n';
+        else print_setting(m->name(), name, rows);
         return exit_ok;
     }
     const std::string& text_value = args[2];
@@ -330,12 +367,13 @@ int run_version(const GlobalOptions& g, std::span<const std::string> args) {
     no_args(args, "version");
     Client client(g);
     const std::string daemon = call("read the daemon version", [&] { return client.manager().Version(); });
-    json out{{"pcsctl", YSTPCS_VERSION}, {"ystpcsd", daemon}, {"modules", json::object()}};
+    json out{{"pcsctl", YSTPCS_VERSION}, {"ystpcsd", daemon}, {"modules", json::array()}};
     if (!g.json) std::printf("pcsctl %s\nystpcsd %s\n", YSTPCS_VERSION, daemon.c_str());
     for (auto& m : client.modules_or_all()) {
         const auto v = call("read the firmware versions of " + m->name(), [&] { return m->ReadVersions(); });
-        const json j = to_json(sdbus::Variant(v));
-        out["modules"][m->name()] = j;
+        json j = to_json(sdbus::Variant(v));
+        out["modules"].push_back(json{{"module", m->name()}});
+        for (const auto& [k, val] : j.items()) out["modules"].back()[k] = val;
         if (!g.json)
             std::printf("%s  ARM hardware %s software %s, DSP hardware %s software %s\n", m->name().c_str(),
                         j["arm_hardware"].get<std::string>().c_str(), j["arm_software"].get<std::string>().c_str(),
@@ -391,12 +429,19 @@ int run_external_data(const GlobalOptions& g, std::span<const std::string> args)
                                   ? p.at("ExternalDataWarnings").get<std::vector<std::string>>()
                                   : std::vector<std::string>{};
         if (g.json) {
+            // The values at the heartbeat fields' resolution.
+            auto field = [](std::string_view name) {
+                for (const auto& s : protocol::find_frame(protocol::pf::heartbeat)->signals)
+                    if (s.name == name) return s;
+                throw std::logic_error("no heartbeat field " + std::string(name));
+            };
+            const double max_age = number(p, "ExternalDataMaxAge");
             std::cout << json{{"module", m->name()},
                               {"source", text(p, "ExternalDataSource")},
                               {"fallback", text(p, "ExternalDataFallback")},
-                              {"max_age_s", number(p, "ExternalDataMaxAge")},
-                              {"sent", {{"voltage_v", std::isnan(voltage) ? json(nullptr) : json(voltage)},
-                                        {"current_a", std::isnan(current) ? json(nullptr) : json(current)},
+                              {"max_age_s", std::isfinite(max_age) ? json(at_resolution(max_age, 3)) : json(nullptr)},
+                              {"sent", {{"voltage_v", signal_json(field("dc_voltage_v"), voltage)},
+                                        {"current_a", signal_json(field("dc_current_a"), current)},
                                         {"origin", text(p, "ExternalDataOrigin")}}},
                               {"warnings", warnings}}
                              .dump()

@@ -166,8 +166,12 @@ int run_wait(const GlobalOptions& global, std::span<const std::string> args) {
         if (g.json) {
             json out{{"time", iso_utc_now()}, {"module", m.name}, {"result", code == exit_ok ? "met" : why}};
             if (c) out["condition"] = c->text, out["value"] = value_json(*c->value, m.props);
-            else out["fault_code"] = value_json(*find_value("fault_code"), m.props),
+            else {
+                const json fault = value_json(*find_value("fault_code"), m.props);
+                out["fault_code"] = fault;
+                out["fault_hex"] = fault_hex_json(fault);
                 out["fault_text"] = value_json(*find_value("fault_text"), m.props);
+            }
             std::cout << out.dump() << std::endl;
         } else if (c) {
             std::cout << m.name << ": " << c->text << " (" << c->value->name << "=" << value << ")" << std::endl;

@@ -48,9 +48,18 @@ std::string contradiction(const Properties& p) {
     if (!protocol::power_stage_active(state) || state == rs::soft_start) return "";
     for (auto e : expected)
         if (e == state) return "";
-    return "the module reports " + text(p, "RunningStateName") + " while the mode is " + mode +
+    return "the module reports " + text(p, "RunningStateName") + " at " + v(p, "DcCurrent") + " while the mode is " + mode +
            (flag(p, "WorkingModeReported") ? "" : " (as commanded; not read back)") +
            ": its regulation contradicts the mode; check pcsctl setting get working_mode";
+}
+
+// Everything status warns about: the contradiction above, then the external data's warnings.
+std::vector<std::string> warnings(const Properties& p) {
+    std::vector<std::string> out;
+    if (std::string odd = contradiction(p); !odd.empty()) out.push_back(std::move(odd));
+    if (const auto it = p.find("ExternalDataWarnings"); it != p.end())
+        for (auto& w : it->second.get<std::vector<std::string>>()) out.push_back(std::move(w));
+    return out;
 }
 
 void print_human(const std::string& name, const Properties& p) {
@@ -143,7 +152,12 @@ int run_status(const GlobalOptions& global, std::span<const std::string> args) {
         if (global.json) {
             json values = json::object();
             for (const auto& v : value_catalog()) values[v.name] = value_json(v, props);
-            all.push_back({{"module", m->name()}, {"path", m->path()}, {"values", values}, {"properties", to_json(props)}});
+            all.push_back({{"module", m->name()},
+                           {"path", m->path()},
+                           {"values", values},
+                           {"fault_hex", fault_hex_json(values["fault_code"])},
+                           {"warnings", warnings(props)},
+                           {"properties", to_json(props)}});
             continue;
         }
         if (!first) std::printf("\n");
@@ -167,7 +181,8 @@ int run_list(const GlobalOptions& global, std::span<const std::string> args) {
                            {"connected", flag(p, "Connected")},
                            {"running_state", value_json(*find_value("running_state"), p)},
                            {"state", value_json(*find_value("state"), p)},
-                           {"fault_code", value_json(*find_value("fault_code"), p)}});
+                           {"fault_code", value_json(*find_value("fault_code"), p)},
+                           {"fault_hex", fault_hex_json(value_json(*find_value("fault_code"), p))}});
         } else {
             std::printf("%-12s %-14s %-30s fault %s\n", m.name().c_str(), flag(p, "Connected") ? "connected" : "LOST",
                         text(p, "RunningStateName").c_str(), fault_hex(static_cast<long long>(number(p, "FaultCode"))).c_str());

@@ -36,6 +36,10 @@ std::string unit_suffix(std::string_view unit) {
     return out;
 }
 
+bool whole_numbers(const protocol::SignalDef& s) {
+    return s.enumeration != nullptr || (s.scale_exp >= 0 && s.offset == std::floor(s.offset));
+}
+
 std::vector<ValueDef> build_catalog() {
     using K = ValueDef::Kind;
     std::vector<ValueDef> out = {
@@ -54,8 +58,7 @@ std::vector<ValueDef> build_catalog() {
             continue;
         for (const auto& s : f.signals) {
             if (s.property.empty()) continue;
-            const bool whole = s.enumeration != nullptr || (s.scale_exp >= 0 && s.offset == std::floor(s.offset));
-            out.push_back({snake(s.property) + unit_suffix(s.unit), std::string(s.property), whole ? K::integer : K::number,
+            out.push_back({snake(s.property) + unit_suffix(s.unit), std::string(s.property), whole_numbers(s) ? K::integer : K::number,
                            protocol::decimals(s), true});
         }
     }
@@ -97,6 +100,8 @@ std::string fault_hex(long long code) {
     return buf;
 }
 
+json fault_hex_json(const json& code) { return code.is_number() ? json(fault_hex(code.get<long long>())) : json(nullptr); }
+
 std::string fault_description(const Properties& p) {
     const double code = number(p, "FaultCode");
     if (!std::isfinite(code)) return "";
@@ -105,6 +110,12 @@ std::string fault_description(const Properties& p) {
     if (c == protocol::fault_code::external_device && number(p, "HeartbeatState") == 3)
         return fault_hex(c) + " emergency stop by software (pcsctl estop / EmergencyStop: heartbeat state 3)";
     return fault_hex(c) + " " + text(p, "FaultText");
+}
+
+json signal_json(const protocol::SignalDef& signal, double value) {
+    if (!std::isfinite(value)) return nullptr;
+    if (whole_numbers(signal)) return static_cast<long long>(std::llround(value));
+    return at_resolution(value, protocol::decimals(signal));
 }
 
 double at_resolution(double v, int decimals) { return std::strtod(rounded_text(v, decimals).c_str(), nullptr); }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "pcsctl/output.h"
+#include "protocol/signal.h"
 
 namespace ystpcs::ctl {
 
@@ -30,8 +31,13 @@ std::string unknown_value_message(std::string_view name);
 json value_json(const ValueDef& v, const Properties& p);
 // The same as text for shells and CSV: "" for null, numbers at their resolution.
 std::string value_text(const ValueDef& v, const Properties& p);
+// A value of a protocol field in JSON by the same rules: an integer where the field holds whole
+// numbers (enumerations, counts), else the number at the field's resolution.
+json signal_json(const protocol::SignalDef& signal, double value);
 // Fault codes are written in hex everywhere: "0x800E".
 std::string fault_hex(long long code);
+// The "fault_hex" JSON outputs put beside a fault code: null when the code is null.
+json fault_hex_json(const json& code);
 // "0x800E text", or "-" without a fault. While ystpcsd holds the module in emergency stop
 // (heartbeat state 3), the fault that causes (0x8012, which the module calls "emergency-stop
 // button pressed") is shown as what it is: a software emergency stop.

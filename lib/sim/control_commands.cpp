@@ -1,11 +1,13 @@
 #include "sim/control_commands.h"
 
+#include <cmath>
 #include <map>
 #include <sstream>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "protocol/running_states.h"
 #include "sim/simulated_rack.h"
 
 namespace ystpcs::sim {
@@ -34,7 +36,7 @@ bool parse_number(const std::string& s, double& out) {
 
 constexpr const char* kHelp =
     "commands: state [ADDR] | fault [ADDR] CODE | silent [ADDR] SECONDS | drop-replies [ADDR] COUNT | "
-    "refuse [ADDR] COUNT | corrupt [ADDR] COUNT | battery [ADDR] soc=FRACTION | io [ADDR] I1 I2 I3 I4 | power-cycle [ADDR]";
+    "refuse [ADDR] COUNT | corrupt [ADDR] COUNT | misreport [ADDR] STATE|off | battery [ADDR] soc=FRACTION | io [ADDR] I1 I2 I3 I4 | power-cycle [ADDR]";
 
 }  // namespace
 
@@ -49,7 +51,7 @@ std::string execute_control_command(SimulatedRack& rack, runtime::Instant now, s
 
     // Which module: an explicit address first, or the only module.
     static const std::map<std::string, std::size_t> kArgs{{"state", 0},   {"fault", 1},   {"silent", 1},
-                                                          {"drop-replies", 1}, {"refuse", 1}, {"corrupt", 1}, {"battery", 1},
+                                                          {"drop-replies", 1}, {"refuse", 1}, {"corrupt", 1}, {"misreport", 1}, {"battery", 1},
                                                           {"io", 4},      {"power-cycle", 0}};
     const auto spec = kArgs.find(cmd);
     if (spec == kArgs.end()) return fail("unknown command '" + cmd + "'; " + kHelp);
@@ -75,7 +77,7 @@ std::string execute_control_command(SimulatedRack& rack, runtime::Instant now, s
     std::vector<double> args;
     for (const auto& w : words) {
         double v = 0;
-        const std::string number = w.rfind("soc=", 0) == 0 ? w.substr(4) : w;
+        const std::string number = w.rfind("soc=", 0) == 0 ? w.substr(4) : cmd == "misreport" && w == "off" ? "0" : w;
         if (!parse_number(number, v)) return fail("'" + w + "' is not a number");
         args.push_back(v);
     }
@@ -93,6 +95,14 @@ std::string execute_control_command(SimulatedRack& rack, runtime::Instant now, s
         target->refuse_commands(static_cast<unsigned>(args[0]));
     } else if (cmd == "corrupt") {
         target->corrupt_frames(static_cast<unsigned>(args[0]));
+    } else if (cmd == "misreport") {
+        if (args[0] == 0) {
+            target->misreport_state(std::nullopt);
+        } else {
+            if (protocol::find_running_state(static_cast<std::int64_t>(args[0])) == nullptr || args[0] != std::floor(args[0]))
+                return fail("misreport takes a running state of Appendix B (1 … 14, e.g. 11 constant-voltage operation) or off");
+            target->misreport_state(static_cast<std::uint8_t>(args[0]));
+        }
     } else if (cmd == "battery") {
         if (args[0] < 0 || args[0] > 1) return fail("soc must be 0 … 1");
         target->set_soc(args[0]);

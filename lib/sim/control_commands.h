@@ -6,7 +6,10 @@
 //   fault [ADDR] CODE                 raise fault CODE (decimal or 0x…; 0 clears it)
 //   silent [ADDR] SECONDS             send no frame at all for SECONDS
 //   drop-replies [ADDR] COUNT         lose the next COUNT command replies
+//   refuse [ADDR] COUNT               answer the next COUNT commands with "failure", unexecuted
 //   corrupt [ADDR] COUNT              garble the next COUNT periodic frames
+//   misreport [ADDR] STATE|off        a misbehaving peer: while operating, report running state
+//                                     STATE (Appendix B, e.g. 11) whatever the mode regulates
 //   battery [ADDR] soc=FRACTION       set the battery's state of charge (0 … 1)
 //   io [ADDR] I1 I2 I3 I4             set the IO inputs the PCS reports (0/1)
 //   power-cycle [ADDR]                mains off and on (self-start applies)

@@ -390,7 +390,7 @@ void PcsModel::send_periodic() {
         switch (p) {
             case pf::dc_output: v = {m.dc_voltage_v, m.dc_current_a, m.dc_power_kw, m.inlet_temperature_c}; break;
             case pf::capacity_energy: v = {m.capacity_ah, m.energy_wh, m.outlet_temperature_c}; break;
-            case pf::state_fault: v = {double(state_), double(fault_)}; break;
+            case pf::state_fault: v = {double(reported_state()), double(fault_)}; break;
             case pf::grid_voltage: v = {m.grid_voltage_v[0], m.grid_voltage_v[1], m.grid_voltage_v[2]}; break;
             case pf::grid_current:
                 v = {m.grid_current_a[0], m.grid_current_a[1], m.grid_current_a[2], m.grid_power_factor};
@@ -425,7 +425,7 @@ void PcsModel::send_periodic() {
 }
 
 void PcsModel::send_state_fault() {
-    emit(encode_saturated(config_.address, pf::state_fault, {double(state_), double(fault_)}), false);
+    emit(encode_saturated(config_.address, pf::state_fault, {double(reported_state()), double(fault_)}), false);
 }
 
 void PcsModel::reply(std::uint8_t pf_code, std::initializer_list<double> values) {
@@ -481,6 +481,16 @@ bool PcsModel::refuse(const DecodedFrame& cmd) {
 
 void PcsModel::corrupt_frames(unsigned count) { corrupt_frames_ = count; }
 
+void PcsModel::misreport_state(std::optional<std::uint8_t> state) {
+    const std::uint8_t before = reported_state();
+    misreported_state_ = state;
+    if (reported_state() != before) send_state_fault();  // a change of the reported state goes out at once
+}
+
+std::uint8_t PcsModel::reported_state() const {
+    return misreported_state_ && is_operating_state(state_) ? *misreported_state_ : state_;
+}
+
 void PcsModel::power_cycle(Instant now) {
     advance(now);
     plant_.stop();
@@ -497,6 +507,8 @@ nlohmann::ordered_json PcsModel::state_json(Instant now) const {
     j["address"] = config_.address;
     j["state"] = state_;
     j["state_name"] = std::string(running_state_name(state_));
+    j["reported_state"] = reported_state();
+    j["misreport"] = misreported_state_ ? nlohmann::ordered_json(*misreported_state_) : nlohmann::ordered_json(nullptr);
     j["fault_code"] = fault_;
     j["fault_text"] = std::string(fault_info(fault_).meaning);
     const ModeDef* m = find_mode(mode_);

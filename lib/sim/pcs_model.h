@@ -73,6 +73,10 @@ public:
     void drop_replies(unsigned count);                                 // the next `count` replies are lost
     void refuse_commands(unsigned count);  // the next `count` commands with a result frame answer failure, unexecuted
     void corrupt_frames(unsigned count);                               // the next `count` periodic frames are garbled
+    // A misbehaving peer: while its power stage operates (past soft start), 0x13 reports running
+    // state `state` whatever the mode regulates (a real module, commanded cc, reported
+    // constant-voltage operation at +50 A). std::nullopt: truthful again.
+    void misreport_state(std::optional<std::uint8_t> state);
     void power_cycle(runtime::Instant now);
     void set_soc(double soc);
     void set_io_inputs(const std::array<std::uint8_t, 4>& inputs);
@@ -84,6 +88,8 @@ public:
     // ---- observation (tests) ----
     std::uint8_t address() const { return config_.address; }
     std::uint8_t running_state() const { return state_; }
+    // What 0x13 carries: running_state(), unless misreport_state() says otherwise.
+    std::uint8_t reported_state() const;
     std::uint16_t fault_code() const { return fault_; }
     bool self_start() const { return self_start_; }
     std::uint8_t mode() const { return mode_; }
@@ -153,6 +159,7 @@ private:
     unsigned refuse_commands_ = 0;
     unsigned corrupt_frames_ = 0;
     unsigned corrupt_kind_ = 0;
+    std::optional<std::uint8_t> misreported_state_;
     std::uint64_t frames_sent_ = 0;
     std::uint64_t commands_received_ = 0;
     std::uint64_t heartbeats_refused_ = 0;

@@ -45,6 +45,9 @@ expect_exit 0 pcsctl --json faults 17
 expect_exit 0 pcsctl list-interfaces
 expect_exit 0 pcsctl version
 assert_contains "$OUT" "software 2.1.39"
+expect_exit 0 pcsctl --json version
+[ "$(json_get "$OUT" "[m['module'] + ' ' + m['arm_software'] for m in j['modules']], bool(j['pcsctl']), j['ystpcsd'] == j['pcsctl']")" = \
+  "['sim/1 2.1.39', 'sim/2 2.1.39'] True True" ] || fail "version --json: $OUT"
 expect_exit 2 pcsctl bogus
 expect_exit 2 pcsctl set cc 10A                 # two modules: which one?
 assert_contains "$OUT" "choose one with -m"
@@ -112,6 +115,9 @@ assert_contains "$OUT" "mode_reading.mode                    40 (DC pulse curren
 assert_contains "$OUT" "mode_params_12_reading.current_2_a   -20.000 A"
 assert_contains "$OUT" "mode_params_34_reading.cycle_time_s  2.00 s"
 assert_contains "$OUT" "mode_params_34_reading.duty_pct      50.00 %"
+expect_exit 0 pcsctl -m 2 --json setting get working_mode
+[ "$(json_get "$OUT" "j['setting'], j['values']['mode_reading.mode'], j['values']['mode_reading.mode_name'], j['values']['mode_params_12_reading.current_2_a'], j['values']['mode_params_34_reading.duty_pct']")" = \
+  "working_mode 40 DC pulse current -20.0 50.0" ] || fail "setting get --json: $OUT"
 expect_exit 0 pcsctl -m 2 set mode standby
 expect_exit 0 pcsctl -m 1 self-start on
 expect_exit 0 pcsctl -m 1 --json status
@@ -122,10 +128,13 @@ assert_contains "$OUT" "max_charge_current_a           176.0 A"
 expect_exit 0 pcsctl -m 2 limits --set max_charge_current_a=150A --set ac_voltage_lower_v=180
 assert_contains "$OUT" "max_charge_current_a           150.0 A"
 assert_contains "$OUT" "ac_voltage_lower_v             180.0 V"
+expect_exit 0 pcsctl -m 2 --json limits
+[ "$(json_get "$OUT" "j['module'], list(j['limits'])[0], j['limits']['max_charge_current_a'], j['limits']['ac_voltage_lower_v'], all(len(repr(v).partition('.')[2]) <= 2 for v in j['limits'].values())")" = \
+  "sim/2 max_output_voltage_v 150.0 180.0 True" ] || fail "limits --json: $OUT"
 expect_exit 2 pcsctl -m 2 limits --set max_charge_current_a=2000
 expect_exit 0 pcsctl -m 2 setting set bus_voltage bus_voltage_v=720V,reactive_power_kvar=0
 expect_exit 0 pcsctl -m 2 --json setting get bus_voltage
-[ "$(json_get "$OUT" "j['value']['bus_voltage_v']")" = 720.0 ] || fail "setting get: $OUT"
+[ "$(json_get "$OUT" "j['values']['bus_voltage_v'], j['values']['reactive_power_kvar']")" = "720.0 0.0" ] || fail "setting get: $OUT"
 expect_exit 0 pcsctl -m 2 setting set split_phase on
 expect_exit 0 pcsctl -m 2 setting get bus_voltage
 assert_contains "$OUT" "bus_voltage_v                        720.0 V"

@@ -87,10 +87,15 @@ expect_exit 0 pcsctl -m 1 status
 assert_contains "$OUT" "WARNING     ARM firmware 2.1.38 is not newer than 2.1.38"
 assert_contains "$OUT" "Ext. data   0.0 V  0.0 A (zero; source zero, fallback zero, max age 2.0 s)"
 assert_contains "$OUT" "external_data.source"
+expect_exit 0 pcsctl -m 1 --json status
+[ "$(json_get "$OUT" "[w.startswith('ARM firmware 2.1.38 is not newer than 2.1.38') for w in j['warnings']]")" = "[True]" ] || fail "status --json warnings: $OUT"
 expect_exit 0 pcsctl -m 4 status
 printf '%s\n' "$OUT" | grep -q WARNING && fail "a warning for module 4 (2.1.39): $OUT"
 expect_exit 0 pcsctl -m 3 external-data
 assert_contains "$OUT" "heartbeat carries 652.0 V  -10.0 A (client)"
+expect_exit 0 pcsctl -m 3 --json external-data
+[ "$(json_get "$OUT" "j['sent']['voltage_v'], j['sent']['current_a'], j['sent']['origin'], j['warnings']")" = "652.0 -10.0 client []" ] ||
+    fail "external-data --json: $OUT"
 expect_exit 0 as_nobody "$PCSCTL" --bus-address "$BUS" -m 1 --json external-data
 [ "$(json_get "$OUT" "j['source'] + ' ' + str(len(j['warnings']))")" = "zero 1" ] || fail "external-data --json: $OUT"
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # pcsctl for daily use (issue 18), on ystpcsd --simulate 2 --control-socket with a private
 # bus: PCSCTL_BUS and the message when no bus answers; get; wait (a condition, a fault
-# injected through the control socket, --timeout); -m all and repeated -m; guards in the
+# injected through the control socket, --timeout); -m all and repeated -m; status flagging a
+# report that contradicts the mode (misreport through the control socket); guards in the
 # user's words (power unit, cccv signs, start in standby, --stop-first, the software
 # emergency stop); phase-power, forget, broadcast-stop; and across a restart of ystpcsd:
 # log (the gap marked, not an exit) and monitor --json (daemon_lost, daemon_back, a fresh
@@ -38,8 +39,11 @@ printf '%s\n' "$OUT" | sed -n 1p | grep -qE '^[0-9]+\.[0-9]$' || fail "get: dc_v
 expect_exit 0 "$P" --json get 2 running_state dc_current_a
 [ "$(json_get "$OUT" "type(j['values']['running_state']).__name__, j['module']")" = "int sim/2" ] || fail "get --json: $OUT"
 expect_exit 0 "$P" -m 1 --json status
-[ "$(json_get "$OUT" "j['values']['state'], j['values']['fault_code'], j['properties']['RunningStateName']")" = "standby 0 standby" ] ||
-    fail "status --json: values beside the properties"
+[ "$(json_get "$OUT" "j['values']['state'], j['values']['fault_code'], j['fault_hex'], j['properties']['RunningStateName']")" = "standby 0 0x0000 standby" ] ||
+    fail "status --json: values beside the properties: $OUT"
+expect_exit 0 "$P" --json list
+[ "$(json_get "$OUT" "[(m['module'], m['running_state'], m['fault_code'], m['fault_hex']) for m in j]")" = \
+  "[('sim/1', 13, 0, '0x0000'), ('sim/2', 13, 0, '0x0000')]" ] || fail "list --json: $OUT"
 expect_exit 2 "$P" get 1 volts
 assert_contains "$OUT" "unknown value 'volts'"
 expect_exit 2 "$P" --json get 1 volts
@@ -63,6 +67,30 @@ assert_contains "$OUT" "sim/2: mode cc"
 expect_exit 7 "$P" -m 1 set cv 600V
 assert_contains "$OUT" "use --stop-first"
 
+# --- what the module reports against what was commanded (a misbehaving peer) ---------------------
+cc_reported() { [ "$("$P" get "$1" state)" = "constant-current operation" ]; }
+wait_for 10 cc_reported 1 || fail "module 1 does not run cc"
+expect_exit 0 "$P" -m 1 status
+assert_contains "$OUT" "State       12 constant-current operation"
+case $OUT in *contradicts*) fail "status warns although the report matches cc: $OUT" ;; esac
+expect_exit 0 "$P" -m 1 --json status
+[ "$(json_get "$OUT" "j['values']['state'], j['warnings']")" = "constant-current operation []" ] || fail "status --json, matching: $OUT"
+"$PCS_SIM" --control "$DIR/sim.sock" --command "misreport 1 11" >/dev/null || fail "misreport"
+cv_reported() { [ "$("$P" get 1 state)" = "constant-voltage operation" ]; }
+wait_for 10 cv_reported || fail "the injected constant-voltage report did not arrive"
+expect_exit 0 "$P" -m 1 status
+assert_contains "$OUT" "WARNING     the module reports constant-voltage operation at "
+assert_contains "$OUT" " while the mode is cc"
+assert_contains "$OUT" "its regulation contradicts the mode"
+expect_exit 0 "$P" -m 1 --json status
+[ "$(json_get "$OUT" "j['values']['mode'], [w for w in j['warnings'] if 'contradicts' in w and 'constant-voltage operation' in w] != []")" = "cc True" ] ||
+    fail "status --json does not flag the contradiction: $OUT"
+"$PCS_SIM" --control "$DIR/sim.sock" --command "misreport 1 off" >/dev/null || fail "misreport off"
+wait_for 10 cc_reported 1 || fail "module 1 does not report cc again"
+expect_exit 0 "$P" -m 1 status
+assert_contains "$OUT" "State       12 constant-current operation"
+case $OUT in *contradicts*) fail "status still warns after the report matches again: $OUT" ;; esac
+
 # --- wait: a condition, a timeout ---------------------------------------------------------------
 discharging() { [ "$("$P" get "$1" power_stage_active)" = 1 ] && [ "$("$P" get "$1" state)" = "constant-current operation" ]; }
 wait_for 10 discharging 2 || fail "module 2 does not discharge"
@@ -79,10 +107,16 @@ expect_exit 2 "$P" -m 2 wait "dc_voltage_v~3"
 WAITER=$!
 "$P" -m 2 --json wait fault >"$DIR/fault.json" 2>&1 &
 FAULTWAIT=$!
+"$P" -m 2 --json wait "dc_voltage_v>900" >"$DIR/wait.json" 2>&1 &
+JSONWAITER=$!
 "$PCS_SIM" --control "$DIR/sim.sock" --command "fault 2 0x800E" >/dev/null || fail "fault injection"
 rc=0; wait "$WAITER" || rc=$?
 [ "$rc" = 10 ] || fail "wait ended $rc, not 10 (faulted): $(cat "$DIR/wait.out")"
 assert_contains "$(cat "$DIR/wait.out")" "fault 0x800E CAN2 communication fault"
+rc=0; wait "$JSONWAITER" || rc=$?
+[ "$rc" = 10 ] || fail "wait --json ended $rc, not 10 (faulted): $(cat "$DIR/wait.json")"
+[ "$(json_get "$(cat "$DIR/wait.json")" "j['fault_code'], j['fault_hex'], j['fault_text']")" = "32782 0x800E CAN2 communication fault" ] ||
+    fail "wait --json, faulted: $(cat "$DIR/wait.json")"
 rc=0; wait "$FAULTWAIT" || rc=$?
 [ "$rc" = 0 ] || fail "wait fault ended $rc: $(cat "$DIR/fault.json")"
 [ "$(json_get "$(cat "$DIR/fault.json")" "j['result'], j['value']")" = "met 32782" ] || fail "wait fault: $(cat "$DIR/fault.json")"

@@ -492,3 +492,40 @@ TEST_CASE("state JSON for the control channel") {
     CHECK(j["mode"] == "standby");
     CHECK(j["controller_heard_s_ago"].is_null());
 }
+
+TEST_CASE("a misbehaving peer: misreport_state lies in 0x13 only while the power stage operates") {
+    Bench b;
+    b.run(1s);
+    b.pcs.misreport_state(running_state::constant_voltage);
+    // Not operating: the truth, so a stopped module never looks active.
+    b.run_with_heartbeat(400ms);
+    CHECK(b.frames(pf::state_fault).back().value[0] == running_state::standby);
+    b.set_mode("cc", {50});
+    REQUIRE(b.start_stop(1, 0, 0));
+    b.run_with_heartbeat(200ms);
+    CHECK(b.pcs.running_state() == running_state::soft_start);
+    CHECK(b.frames(pf::state_fault).back().value[0] == running_state::soft_start);
+    b.run_with_heartbeat(1s);
+    // It regulates current (the physics are unchanged) and reports constant-voltage operation.
+    CHECK(b.pcs.running_state() == running_state::constant_current);
+    CHECK(b.pcs.plant().current_a() == doctest::Approx(50).epsilon(0.02));
+    CHECK(b.pcs.reported_state() == running_state::constant_voltage);
+    std::size_t from = b.sent.size();
+    b.run_with_heartbeat(200ms);
+    const auto lying = b.frames(pf::state_fault, from);
+    REQUIRE_FALSE(lying.empty());
+    for (const auto& f : lying) CHECK(f.value[0] == running_state::constant_voltage);
+    CHECK(b.pcs.state_json(b.now)["reported_state"] == running_state::constant_voltage);
+    CHECK(b.pcs.state_json(b.now)["misreport"] == running_state::constant_voltage);
+    // Truthful again: the change goes out at once, not at the next period.
+    from = b.sent.size();
+    b.pcs.misreport_state(std::nullopt);
+    const auto truthful = b.frames(pf::state_fault, from);
+    REQUIRE(truthful.size() == 1);
+    CHECK(truthful[0].value[0] == running_state::constant_current);
+    CHECK(b.pcs.state_json(b.now)["misreport"].is_null());
+    // And a stop shows as a stop whatever the misreport.
+    b.pcs.misreport_state(running_state::constant_voltage);
+    REQUIRE(b.start_stop(0, 0, 0));
+    CHECK(b.frames(pf::state_fault).back().value[0] == running_state::stop);
+}
