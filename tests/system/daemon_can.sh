@@ -11,15 +11,7 @@
 require_guest
 require_cmd cansend candump canplayer dbus-daemon busctl
 
-DIR=$(make_tmpdir)
-chmod 0755 "$DIR"
-DUMP=$DIR/dump.log
-SIM=$DIR/sim.sock
-start_bus "$DIR" system
-start_candump vcan0 "$DUMP"
-bg_start "$PCS_SIM" --interface vcan0 --address 1 --address 2 --no-noise --soc 0.6 --control "$SIM" --log-level warn \
-    >"$DIR/sim.log" 2>&1
-wait_for 5 test -S "$SIM" || fail "pcs-sim did not start: $(cat "$DIR/sim.log")"
+start_vcan_rack
 sim() { "$PCS_SIM" --control "$SIM" --command "$*" >/dev/null || fail "pcs-sim control: $*"; }
 status_json() { "$PCSCTL" --bus-address "$BUS" -m "vcan0/$1" --json status; }
 prop() { json_get "$(status_json "$1")" "j['properties']['$2']"; }

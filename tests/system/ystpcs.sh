@@ -47,6 +47,20 @@ _name_owned() {
         NameHasOwner s org.ystpcs.pcs1 2>/dev/null)" = "b true" ]
 }
 
+# The guest tests' rack on vcan0: a system bus, candump into $DUMP, pcs-sim with modules 1 and
+# 2 (no noise, SoC 0.6) controlled through $SIM; all under a fresh $DIR.
+start_vcan_rack() {
+    DIR=$(make_tmpdir)
+    chmod 0755 "$DIR"
+    DUMP=$DIR/dump.log
+    SIM=$DIR/sim.sock
+    start_bus "$DIR" system
+    start_candump vcan0 "$DUMP"
+    bg_start "$PCS_SIM" --interface vcan0 --address 1 --address 2 --no-noise --soc 0.6 --control "$SIM" --log-level warn \
+        >"$DIR/sim.log" 2>&1
+    wait_for 5 test -S "$SIM" || fail "pcs-sim did not start: $(cat "$DIR/sim.log")"
+}
+
 start_ystpcsd() {
     _sy_log=$1
     shift
