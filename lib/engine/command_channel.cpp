@@ -98,6 +98,8 @@ std::unique_ptr<CommandChannel::Command> CommandChannel::end_active() {
 }
 
 bool CommandChannel::consume_stale(const protocol::DecodedFrame& frame) {
+    // Every received frame passes here: no clock read when nothing is owed.
+    if (stale_.empty()) return false;
     const auto now = loop_.now();
     stale_.erase(std::remove_if(stale_.begin(), stale_.end(), [now](const Stale& s) { return s.until <= now; }),
                  stale_.end());

@@ -48,6 +48,8 @@ enum class Priority { high, normal };
 class EventLoop {
 public:
     virtual ~EventLoop() = default;
+    // The time of the current loop iteration (the wake-up that dispatched this callback), not
+    // a fresh clock read: cheap enough to ask for every frame.
     virtual Instant now() const = 0;
     virtual WallTime wall_now() const = 0;
     // Timers and watches stop firing when their handle is destroyed; a watch may be destroyed

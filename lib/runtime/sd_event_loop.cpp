@@ -111,9 +111,22 @@ SdEventLoop::~SdEventLoop() {
     sd_event_unref(event_);
 }
 
-Instant SdEventLoop::now() const { return Clock::now(); }
+// The time this loop iteration woke up, as sd-event took it for deciding which timers are due
+// (it dispatches one source per iteration, so it is at most one callback old): no clock read
+// per call. Reading the clock is a system call where there is no vDSO (user-mode Linux), and
+// every received frame and timer asks for the time. Before the loop runs there is no
+// iteration time: the clock itself.
+Instant SdEventLoop::now() const {
+    std::uint64_t usec = 0;
+    if (sd_event_now(event_, CLOCK_MONOTONIC, &usec) >= 0) return Instant(std::chrono::microseconds(usec));
+    return Clock::now();
+}
 
-WallTime SdEventLoop::wall_now() const { return std::chrono::system_clock::now(); }
+WallTime SdEventLoop::wall_now() const {
+    std::uint64_t usec = 0;
+    if (sd_event_now(event_, CLOCK_REALTIME, &usec) >= 0) return WallTime(std::chrono::microseconds(usec));
+    return std::chrono::system_clock::now();
+}
 
 std::unique_ptr<Timer> SdEventLoop::create_timer(std::function<void()> on_expiry, Priority priority) {
     return std::make_unique<SdTimer>(event_, std::move(on_expiry), priority);
