@@ -1,5 +1,6 @@
 #include "engine/value_history.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace ystpcs::engine {
@@ -18,13 +19,26 @@ std::optional<std::size_t> history_signal(std::string_view property) {
 }
 
 void ValueHistory::Ring::push(std::int64_t t, const HistoryRow& row) {
-    if (times.empty()) return;
+    if (capacity == 0) return;
+    if (times.size() < capacity) {
+        // Still filling: append, room doubling up to the bound (never past it).
+        if (times.size() == times.capacity()) {
+            const std::size_t room = std::min(capacity, std::max<std::size_t>(64, 2 * times.size()));
+            times.reserve(room);
+            rows.reserve(room);
+        }
+        times.push_back(t);
+        rows.push_back(row);
+        size = times.size();
+        head = size % capacity;
+        return;
+    }
     times[head] = t;
     rows[head] = row;
-    head = (head + 1) % times.size();
-    if (size < times.size()) ++size;
+    head = (head + 1) % capacity;
 }
 
+// While filling, size == times.size() and head == size: the i-th oldest is at i.
 std::size_t ValueHistory::Ring::index(std::size_t i) const { return (head + times.size() - size + i) % times.size(); }
 
 std::optional<std::int64_t> ValueHistory::Ring::oldest() const {

@@ -1,7 +1,9 @@
 // The main values of one module over time, so that trends are full when a console opens and
 // scripts can ask for the last minutes: one row per heartbeat round (200 ms) for the last
-// 10 minutes, and 1 s averages for the last 4 hours, in two fixed-size rings (no allocation
-// after construction). A value that is not known, or whose module lost its link, is NaN — a
+// 10 minutes, and 1 s averages for the last 4 hours, in two rings of bounded size. A ring
+// grows as it fills and allocates no more once full: a module seen for a minute holds a
+// minute of rows, not four hours of room (680 KiB; 16 modules would double ystpcsd's
+// memory from their first second). A value that is not known, or whose module lost its link, is NaN — a
 // gap in a trend, never a zero.
 #pragma once
 
@@ -72,8 +74,9 @@ private:
     struct Ring {
         std::vector<std::int64_t> times;
         std::vector<HistoryRow> rows;
+        std::size_t capacity;
         std::size_t head = 0, size = 0;  // head: the next slot written
-        explicit Ring(std::size_t capacity) : times(capacity), rows(capacity) {}
+        explicit Ring(std::size_t rows_at_most) : capacity(rows_at_most) {}
         void push(std::int64_t t, const HistoryRow& row);
         std::size_t index(std::size_t i) const;  // i-th oldest
         std::optional<std::int64_t> oldest() const;

@@ -52,6 +52,29 @@ TEST_CASE("ValueHistory: fine rows, 1 s averages where they no longer reach, bou
     CHECK(h.memory_bytes() == (10 + 4) * (8 + sizeof(HistoryRow)));
 }
 
+TEST_CASE("ValueHistory: memory follows the rows recorded, up to the bound, in order across growth and wrap") {
+    ValueHistory h(HistoryOptions{.fine_rows = 300, .coarse_period = 1s, .coarse_rows = 100});
+    const std::size_t per_row = sizeof(std::int64_t) + sizeof(HistoryRow);
+    CHECK(h.memory_bytes() == 0);  // nothing recorded, nothing held
+    h.add(at_us(0), row_of(0));
+    CHECK(h.memory_bytes() == 64 * per_row);  // the first room: 64 fine rows, no coarse yet
+    std::vector<std::size_t> sig{0};
+    // 200 s of 200 ms rows: the fine ring fills (300) and wraps; 199 closed 1 s buckets, 100 kept.
+    for (int i = 1; i < 1000; ++i) h.add(at_us(i * 200'000), row_of(static_cast<float>(i)));
+    CHECK(h.fine_size() == 300);
+    CHECK(h.coarse_size() == 100);
+    CHECK(h.memory_bytes() == (300 + 100) * per_row);  // never past the bound
+    const auto s = h.read(0, 1'000'000'000, sig);
+    REQUIRE(!s.times_us.empty());
+    for (std::size_t i = 1; i < s.times_us.size(); ++i) REQUIRE(s.times_us[i] > s.times_us[i - 1]);
+    CHECK(s.columns[0].back() == doctest::Approx(999.0));
+    CHECK(s.times_us.back() == 999 * 200'000);
+    // The oldest fine row is the 300th from the end; before it, the averages of whole seconds.
+    const auto fine = h.read(700 * 200'000, 1'000'000'000, sig);
+    CHECK(fine.times_us.size() == 300);
+    CHECK(fine.columns[0].front() == doctest::Approx(700.0));
+}
+
 TEST_CASE("ValueHistory: NaN is left out of an average, and a bucket of only NaN is NaN") {
     ValueHistory h(HistoryOptions{.fine_rows = 2, .coarse_period = 1s, .coarse_rows = 4});
     const float nan = std::nanf("");
