@@ -74,26 +74,38 @@ ModuleObject::~ModuleObject() {
 
 // ---- change tracking ------------------------------------------------------------------------
 
-void ModuleObject::changed(const engine::ModuleChange& c) {
+namespace {
+
+// The properties a change touches, named once per flush (not per frame: a frame that moves a
+// value would otherwise build and look up strings every time).
+std::set<std::string> changed_properties(const engine::ModuleChange& c) {
+    std::set<std::string> names;
     const auto slots = engine::value_slots();
     for (std::size_t i = 0; i < slots.size(); ++i) {
         if (!c.values.test(i)) continue;
-        if (!slots[i].signal->property.empty()) dirty_.insert(std::string(slots[i].signal->property));
-        if (!slots[i].signal->text_property.empty()) dirty_.insert(std::string(slots[i].signal->text_property));
+        if (!slots[i].signal->property.empty()) names.insert(std::string(slots[i].signal->property));
+        if (!slots[i].signal->text_property.empty()) names.insert(std::string(slots[i].signal->text_property));
     }
-    if (c.link) dirty_.insert("Connected");
-    if (c.state) dirty_.insert("PowerStageActive");
-    if (c.stop_reason) dirty_.insert({"StopReason", "StopReasonText"});
-    if (c.fault) dirty_.insert("FaultAction");
-    if (c.mode) dirty_.insert({"WorkingMode", "WorkingModeCode", "WorkingModeParameters", "WorkingModeReported"});
-    if (c.versions) dirty_.insert({"ArmVersion", "DspVersion"});
-    if (c.commanded) dirty_.insert({"SelfStart", "CommandedStart"});
-    if (c.health) dirty_.insert("HeartbeatState");
+    if (c.link) names.insert("Connected");
+    if (c.state) names.insert("PowerStageActive");
+    if (c.stop_reason) names.insert({"StopReason", "StopReasonText"});
+    if (c.fault) names.insert("FaultAction");
+    if (c.mode) names.insert({"WorkingMode", "WorkingModeCode", "WorkingModeParameters", "WorkingModeReported"});
+    if (c.versions) names.insert({"ArmVersion", "DspVersion"});
+    if (c.commanded) names.insert({"SelfStart", "CommandedStart"});
+    if (c.health) names.insert("HeartbeatState");
     if (c.external_data)
-        dirty_.insert({"ExternalDataSource", "ExternalDataFallback", "ExternalDataMaxAge", "ExternalDataOrigin",
-                       "ExternalDataWarnings"});
-    if (c.external_data_values) dirty_.insert({"ExternalDataVoltage", "ExternalDataCurrent"});
-    if (c.limits) dirty_.insert("SetpointLimits");
+        names.insert({"ExternalDataSource", "ExternalDataFallback", "ExternalDataMaxAge", "ExternalDataOrigin",
+                      "ExternalDataWarnings"});
+    if (c.external_data_values) names.insert({"ExternalDataVoltage", "ExternalDataCurrent"});
+    if (c.limits) names.insert("SetpointLimits");
+    return names;
+}
+
+}  // namespace
+
+void ModuleObject::changed(const engine::ModuleChange& c) {
+    pending_.merge(c);
     // Signals are not batched: a client waiting for a state or a fault hears it at once.
     try {
         if (c.state && module_.running_state()) {
@@ -111,9 +123,11 @@ void ModuleObject::changed(const engine::ModuleChange& c) {
 }
 
 void ModuleObject::flush() {
-    if (dirty_.empty()) return;
-    const std::vector<std::string> names(dirty_.begin(), dirty_.end());
-    dirty_.clear();
+    if (!pending_.any()) return;
+    const std::set<std::string> changed = changed_properties(pending_);
+    pending_ = {};
+    if (changed.empty()) return;
+    const std::vector<std::string> names(changed.begin(), changed.end());
     try {
         emitPropertiesChangedSignal(ModuleIface::INTERFACE_NAME, names);
     } catch (const std::exception& e) {

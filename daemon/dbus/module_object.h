@@ -103,7 +103,7 @@ private:
     ServiceContext& context_;
     engine::Module& module_;
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
-    std::set<std::string> dirty_;
+    engine::ModuleChange pending_;  // what changed since the last PropertiesChanged
 };
 
 }  // namespace ystpcs::dbus
