@@ -58,6 +58,8 @@ protocol::CanFrame from_kernel(const can_frame& k) {
 
 bool is_link_error(int e) { return e == ENETDOWN || e == ENODEV || e == ENXIO || e == ENETUNREACH; }
 
+constexpr std::size_t kReadBatch = 32;  // frames per recvmmsg at most
+
 }  // namespace
 
 SocketCanTransport::SocketCanTransport(runtime::EventLoop& loop, std::string interface, SocketCanOptions options)
@@ -70,6 +72,7 @@ SocketCanTransport::SocketCanTransport(runtime::EventLoop& loop, std::string int
         if (!open_socket()) schedule_reopen();
     });
     tx_retry_timer_ = loop_.create_timer([this] { flush_queues(); }, runtime::Priority::high);
+    rx_resume_timer_ = loop_.create_timer([this] { resume_reading(); });
     if (!open_socket()) schedule_reopen();
 }
 
@@ -163,6 +166,7 @@ void SocketCanTransport::set_receive_buffer(int fd) {
 }
 
 void SocketCanTransport::close_socket() {
+    rx_resume_timer_->disarm();
     watch_.reset();
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
@@ -199,13 +203,27 @@ void SocketCanTransport::on_readable(std::uint32_t events) {
             return;
         }
     }
-    if (events & runtime::io_in) read_frames();
+    if (!(events & runtime::io_in)) return;
+    const std::size_t got = read_frames();
+    // Emptied (fewer than a batch): wait for the rest of the burst instead of waking per frame.
+    if (fd_ >= 0 && watch_ && options_.rx_coalesce > runtime::Duration::zero() &&
+        got < std::min(kReadBatch, options_.max_reads_per_wakeup)) {
+        watch_->set_events(0);  // errors and hang-ups are still reported
+        rx_resume_timer_->arm(loop_.now() + options_.rx_coalesce);
+    }
 }
 
-void SocketCanTransport::read_frames() {
+void SocketCanTransport::resume_reading() {
+    if (fd_ < 0 || !watch_) return;
+    watch_->set_events(runtime::io_in);
+    // What came meanwhile; the next frame after it wakes the watch (and starts another pause).
+    read_frames();
+}
+
+std::size_t SocketCanTransport::read_frames() {
     // One recvmmsg per wakeup: a burst of received frames never holds the loop for long, and a
     // due heartbeat (a higher-priority source) runs before the next batch.
-    constexpr std::size_t kBatch = 32;
+    constexpr std::size_t kBatch = kReadBatch;
     constexpr std::size_t kControl = CMSG_SPACE(sizeof(timespec)) + CMSG_SPACE(sizeof(std::uint32_t)) + 64;
     std::array<can_frame, kBatch> frames{};
     std::array<iovec, kBatch> iov{};
@@ -222,10 +240,10 @@ void SocketCanTransport::read_frames() {
     }
     const int got = ::recvmmsg(fd_, msgs.data(), static_cast<unsigned>(want), MSG_DONTWAIT, nullptr);
     if (got < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return;
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
         if (is_link_error(errno)) fail(errno, "receive");
         else spdlog::warn("{}: recvmmsg: {}", interface_, std::strerror(errno));
-        return;
+        return 0;
     }
     const auto wall = loop_.wall_now();
     const auto mono = loop_.now();
@@ -263,6 +281,7 @@ void SocketCanTransport::read_frames() {
         }
         deliver(rx);
     }
+    return static_cast<std::size_t>(got);
 }
 
 SocketCanTransport::WriteResult SocketCanTransport::write_frame(const protocol::CanFrame& frame) {
