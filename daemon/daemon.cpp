@@ -154,6 +154,9 @@ Result<void> Daemon::start() {
         rack_->add_module(*t, m.address, true);
     }
     setup_signals();
+    // The modules hear from us before the D-Bus connection is made (it takes a few hundred
+    // milliseconds on a slow or emulated CPU); the schedule proper starts at the end.
+    rack_->send_heartbeats_now();
     if (config_.bus != "none") {
         dbus_ = std::make_unique<dbus::DbusService>(loop_, *rack_, *ops_, *recorder_, profiles_.get());
         if (auto r = dbus_->start(bus_config()); !r) return r;
@@ -168,7 +171,7 @@ Result<void> Daemon::start() {
         spdlog::info("systemd watchdog enabled");
     else if (r < 0)
         spdlog::error("cannot enable the systemd watchdog: {}", std::strerror(-r));
-    // Last: the first round is due now, and start-up work (the D-Bus name request) must not
+    // Last: the next round is due now, and start-up work (the D-Bus name request) must not
     // make it late.
     rack_->start_heartbeat();
     return {};

@@ -169,8 +169,14 @@ void Rack::send_heartbeat_now(Module& m) {
 }
 
 void Rack::on_tick(runtime::Instant due) {
-    // One batch per interface: every module's heartbeat leaves in the same instant.
     const auto now = loop_.now();
+    send_heartbeats(now);
+    for (auto& m : modules_) m->check_link(now);
+    for (auto* o : observers_) o->tick(due);
+}
+
+void Rack::send_heartbeats(runtime::Instant now) {
+    // One batch per interface: every module's heartbeat leaves in the same instant.
     for (auto* t : transports_) {
         std::vector<CanFrame> batch;
         for (auto& m : modules_) {
@@ -182,8 +188,6 @@ void Rack::on_tick(runtime::Instant due) {
         }
         if (!batch.empty()) t->send_batch(batch, transport::TxClass::heartbeat);
     }
-    for (auto& m : modules_) m->check_link(now);
-    for (auto* o : observers_) o->tick(due);
 }
 
 }  // namespace ystpcs::engine

@@ -55,6 +55,10 @@ public:
     void remove_observer(RackObserver* observer);
 
     void start_heartbeat() { heartbeat_.start(); }
+    // One round to every module now, outside the schedule: at start-up, before work that
+    // takes a while on a slow machine (the D-Bus connection), so that the modules hear from
+    // this controller as soon as it runs. The schedule starts with start_heartbeat().
+    void send_heartbeats_now() { send_heartbeats(loop_.now()); }
     void stop_heartbeat() { heartbeat_.stop(); }
     const HeartbeatStats& heartbeat_stats() const { return heartbeat_.stats(); }
     // Sends one heartbeat to `module` now, outside the schedule (emergency stop).
@@ -71,6 +75,7 @@ public:
 private:
     void on_frame(transport::CanTransport& t, const transport::ReceivedFrame& rx);
     void on_tick(runtime::Instant due);
+    void send_heartbeats(runtime::Instant now);
 
     runtime::EventLoop& loop_;
     EngineOptions options_;
