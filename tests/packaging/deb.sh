@@ -15,7 +15,9 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 rm -rf "$out"
 mkdir -p "$out"
 start=$(date +%s)
-"$src/packaging/build-deb" "$out" >"$out/build.log" 2>&1 || { tail -60 "$out/build.log"; fail "dpkg-buildpackage"; }
+# -J: as many compile jobs as CPUs (debhelper builds with one job unless told).
+DPKG_BUILDPACKAGE_OPTIONS=${DPKG_BUILDPACKAGE_OPTIONS:--J} \
+    "$src/packaging/build-deb" "$out" >"$out/build.log" 2>&1 || { tail -60 "$out/build.log"; fail "dpkg-buildpackage"; }
 echo "# dpkg-buildpackage: $(($(date +%s) - start)) s"
 main_deb=$(ls "$out"/ystpcs_*.deb) && sim_deb=$(ls "$out"/ystpcs-sim_*.deb) && bridge_deb=$(ls "$out"/ystpcs-bridge_*.deb) ||
     fail "packages missing: $(ls "$out")"
