@@ -38,7 +38,10 @@ struct SocketCanOptions {
     TxQueueLimits max_queued;                // per class, while the kernel queue is full
     // Asked for with SO_RCVBUF; the kernel caps it at net.core.rmem_max (a warning says so).
     int receive_buffer_bytes = 1 << 20;
-    std::size_t max_reads_per_wakeup = 32;   // one recvmmsg; then yield, so timers are not starved
+    // Frames per recvmmsg, and so per dispatch: a due heartbeat waits at most for this many
+    // frames' handling (with 32, up to ~1 ms in user-mode Linux under load, read coalescing
+    // having made full batches common); then the loop goes round and reads on.
+    std::size_t max_reads_per_wakeup = 8;
     // After a read that emptied the socket, the socket is left unwatched this long, so that
     // the rest of a burst is read in one wakeup: a PCS sends ~13 frames per 200 ms, which
     // reach us one by one (~0.5 ms apart on a 250 kbit/s bus), and waking for each costs far
