@@ -270,6 +270,11 @@ std::size_t SocketCanTransport::read_frames() {
                 }
             }
         }
+        // The monotonic receive time from the kernel's stamp, not the time of this read: a
+        // frame read after a coalescing pause (or a busy moment) keeps the time it arrived, for
+        // whatever integrates over it (a profile's Ah). Both clocks were read at one instant.
+        if (const auto age = wall - rx.timestamp; age > runtime::Duration::zero() && age < std::chrono::seconds(1))
+            rx.received = mono - std::chrono::duration_cast<runtime::Duration>(age);
         if (rx.frame.error) {
             ++counters_.error_frames;
             const ErrorFrameMeaning m = interpret_error_frame(rx.frame);
