@@ -127,10 +127,14 @@ def cycles_to_completion(env, bus, s, directory):
     battery_ah = (soc1 - soc0) * 0.1
     log(f"BDF net {net_ah:.5f} Ah, the simulated battery's change {battery_ah:.5f} Ah, charged {rows[-1]['charging_capacity_ah']} Ah")
     # ystpcsd integrates 200 ms samples: each start or stop of the current is uncertain by up to
-    # a sample period (30 A × 0.2 s = 1.7 mAh). With this 0.1 Ah battery (steps of 3 s at 300C)
-    # that is 3 % of what went through it; the unit test checks 1 % at a gentler rate.
-    check(abs(net_ah - battery_ah) < 0.05 * float(rows[-1]["charging_capacity_ah"]),
-          f"the BDF's Ah within 5 % (of the charge throughput) of the simulator's: {net_ah} vs {battery_ah}")
+    # a sample period (30 A × 0.2 s = 1.7 mAh; with this 0.1 Ah battery, steps of 3 s at 300C,
+    # 2 % of what went through it). 3 cycles start and stop the current 12 times: half a sample
+    # each is the bound (10 mAh, 12 %: 5 % failed once when the host was busy). The unit test
+    # checks 1 % at a gentler rate.
+    changes = 12
+    bound_ah = max(0.05 * float(rows[-1]["charging_capacity_ah"]), changes * 0.5 * 30 * 0.2 / 3600)
+    check(abs(net_ah - battery_ah) < bound_ah,
+          f"the BDF's Ah within {bound_ah:.4f} Ah of the simulator's: {net_ah} vs {battery_ah}")
     check(abs(float(rows[-1]["charging_capacity_ah"]) - float(props["ChargeCapacity"])) < 0.002,
           f"the BDF's last charging_capacity_ah {rows[-1]['charging_capacity_ah']} is the run's {props['ChargeCapacity']}")
     check("ystpcsd flipped its sign" in meta["current_sign"], "the sidecar says the sign was flipped")
