@@ -15,10 +15,11 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 rm -rf "$out"
 mkdir -p "$out"
 start=$(date +%s)
-# -J: as many compile jobs as CPUs (debhelper builds with one job unless told).
-DPKG_BUILDPACKAGE_OPTIONS=${DPKG_BUILDPACKAGE_OPTIONS:--J} \
+# As many compile jobs as CPUs: debhelper runs ninja -j1 unless DEB_BUILD_OPTIONS says
+# parallel=N (dpkg-buildpackage -J did not get through to it).
+DEB_BUILD_OPTIONS=${DEB_BUILD_OPTIONS:-parallel=$(nproc)} \
     "$src/packaging/build-deb" "$out" >"$out/build.log" 2>&1 || { tail -60 "$out/build.log"; fail "dpkg-buildpackage"; }
-echo "# dpkg-buildpackage: $(($(date +%s) - start)) s"
+echo "# dpkg-buildpackage: $(($(date +%s) - start)) s ($(grep -m1 -o 'ninja -j[0-9]*' "$out/build.log"))"
 main_deb=$(ls "$out"/ystpcs_*.deb) && sim_deb=$(ls "$out"/ystpcs-sim_*.deb) && bridge_deb=$(ls "$out"/ystpcs-bridge_*.deb) ||
     fail "packages missing: $(ls "$out")"
 
