@@ -29,8 +29,7 @@ void ValueHistory::Ring::push(std::int64_t t, const HistoryRow& row) {
         }
         times.push_back(t);
         rows.push_back(row);
-        size = times.size();
-        head = size % capacity;
+        head = times.size() % capacity;
         return;
     }
     times[head] = t;
@@ -38,17 +37,17 @@ void ValueHistory::Ring::push(std::int64_t t, const HistoryRow& row) {
     head = (head + 1) % capacity;
 }
 
-// While filling, size == times.size() and head == size: the i-th oldest is at i.
-std::size_t ValueHistory::Ring::index(std::size_t i) const { return (head + times.size() - size + i) % times.size(); }
+// While filling, head is the end: the i-th oldest is at i; once full, it is the oldest.
+std::size_t ValueHistory::Ring::index(std::size_t i) const { return (head + i) % times.size(); }
 
 std::optional<std::int64_t> ValueHistory::Ring::oldest() const {
-    if (size == 0) return std::nullopt;
+    if (times.empty()) return std::nullopt;
     return times[index(0)];
 }
 
 std::optional<std::int64_t> ValueHistory::Ring::newest() const {
-    if (size == 0) return std::nullopt;
-    return times[index(size - 1)];
+    if (times.empty()) return std::nullopt;
+    return times[index(times.size() - 1)];
 }
 
 ValueHistory::ValueHistory(HistoryOptions options)
@@ -91,7 +90,7 @@ HistorySlice ValueHistory::read(std::int64_t from_us, std::int64_t to_us, std::s
     HistorySlice out;
     out.columns.resize(signals.size());
     auto take = [&](const Ring& ring, std::int64_t until_exclusive) {
-        for (std::size_t i = 0; i < ring.size; ++i) {
+        for (std::size_t i = 0; i < ring.times.size(); ++i) {
             const std::size_t k = ring.index(i);
             const std::int64_t t = ring.times[k];
             if (t < from_us) continue;

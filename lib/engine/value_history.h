@@ -65,17 +65,17 @@ public:
     // every fine row; `signals` are indices into kHistorySignals.
     HistorySlice read(std::int64_t from_us, std::int64_t to_us, std::span<const std::size_t> signals) const;
 
-    std::size_t fine_size() const { return fine_.size; }
-    std::size_t coarse_size() const { return coarse_.size; }
+    std::size_t fine_size() const { return fine_.times.size(); }
+    std::size_t coarse_size() const { return coarse_.times.size(); }
     // Bytes held by the rings (the figure in docs/performance.md).
     std::size_t memory_bytes() const;
 
 private:
     struct Ring {
-        std::vector<std::int64_t> times;
+        std::vector<std::int64_t> times;  // as many as the rows held (they grow to capacity)
         std::vector<HistoryRow> rows;
         std::size_t capacity;
-        std::size_t head = 0, size = 0;  // head: the next slot written
+        std::size_t head = 0;  // the next slot written
         explicit Ring(std::size_t rows_at_most) : capacity(rows_at_most) {}
         void push(std::int64_t t, const HistoryRow& row);
         std::size_t index(std::size_t i) const;  // i-th oldest
