@@ -58,8 +58,6 @@ protocol::CanFrame from_kernel(const can_frame& k) {
 
 bool is_link_error(int e) { return e == ENETDOWN || e == ENODEV || e == ENXIO || e == ENETUNREACH; }
 
-constexpr std::size_t kReadBatch = 32;  // frames per recvmmsg at most
-
 }  // namespace
 
 SocketCanTransport::SocketCanTransport(runtime::EventLoop& loop, std::string interface, SocketCanOptions options)
@@ -204,10 +202,9 @@ void SocketCanTransport::on_readable(std::uint32_t events) {
         }
     }
     if (!(events & runtime::io_in)) return;
-    const std::size_t got = read_frames();
-    // Emptied (fewer than a batch): wait for the rest of the burst instead of waking per frame.
-    if (fd_ >= 0 && watch_ && options_.rx_coalesce > runtime::Duration::zero() &&
-        got < std::min(kReadBatch, options_.max_reads_per_wakeup)) {
+    const bool emptied = read_frames();
+    // Wait for the rest of the burst instead of waking per frame.
+    if (emptied && fd_ >= 0 && watch_ && options_.rx_coalesce > runtime::Duration::zero()) {
         watch_->set_events(0);  // errors and hang-ups are still reported
         rx_resume_timer_->arm(loop_.now() + options_.rx_coalesce);
     }
@@ -220,10 +217,10 @@ void SocketCanTransport::resume_reading() {
     read_frames();
 }
 
-std::size_t SocketCanTransport::read_frames() {
-    // One recvmmsg per wakeup: a burst of received frames never holds the loop for long, and a
-    // due heartbeat (a higher-priority source) runs before the next batch.
-    constexpr std::size_t kBatch = kReadBatch;
+bool SocketCanTransport::read_frames() {
+    // One recvmmsg per dispatch: a burst of received frames never holds the loop for long, and
+    // a due heartbeat (a higher-priority source) runs before the next batch.
+    constexpr std::size_t kBatch = 32;
     constexpr std::size_t kControl = CMSG_SPACE(sizeof(timespec)) + CMSG_SPACE(sizeof(std::uint32_t)) + 64;
     std::array<can_frame, kBatch> frames{};
     std::array<iovec, kBatch> iov{};
@@ -240,10 +237,10 @@ std::size_t SocketCanTransport::read_frames() {
     }
     const int got = ::recvmmsg(fd_, msgs.data(), static_cast<unsigned>(want), MSG_DONTWAIT, nullptr);
     if (got < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return true;
         if (is_link_error(errno)) fail(errno, "receive");
         else spdlog::warn("{}: recvmmsg: {}", interface_, std::strerror(errno));
-        return 0;
+        return true;
     }
     const auto wall = loop_.wall_now();
     const auto mono = loop_.now();
@@ -286,7 +283,7 @@ std::size_t SocketCanTransport::read_frames() {
         }
         deliver(rx);
     }
-    return static_cast<std::size_t>(got);
+    return static_cast<std::size_t>(got) < want;
 }
 
 SocketCanTransport::WriteResult SocketCanTransport::write_frame(const protocol::CanFrame& frame) {

@@ -78,7 +78,7 @@ private:
     void fail(int error, const char* during);
     void schedule_reopen();
     void on_readable(std::uint32_t events);
-    std::size_t read_frames();  // frames taken off the socket
+    bool read_frames();  // true: the socket is empty (fewer frames than a batch came)
     void resume_reading();
     WriteResult write_frame(const protocol::CanFrame& frame);
     void flush_queues();
