@@ -8,7 +8,6 @@
 #include <iostream>
 #include <map>
 #include <optional>
-#include <stdexcept>
 #include <vector>
 
 #include "dbus/names.h"
@@ -430,18 +429,16 @@ int run_external_data(const GlobalOptions& g, std::span<const std::string> args)
                                   : std::vector<std::string>{};
         if (g.json) {
             // The values at the heartbeat fields' resolution.
-            auto field = [](std::string_view name) {
-                for (const auto& s : protocol::find_frame(protocol::pf::heartbeat)->signals)
-                    if (s.name == name) return s;
-                throw std::logic_error("no heartbeat field " + std::string(name));
-            };
+            const auto& heartbeat = protocol::find_frame(protocol::pf::heartbeat)->signals;
+            constexpr auto voltage_field = protocol::signal_ref(protocol::pf::heartbeat, "dc_voltage_v");
+            constexpr auto current_field = protocol::signal_ref(protocol::pf::heartbeat, "dc_current_a");
             const double max_age = number(p, "ExternalDataMaxAge");
             std::cout << json{{"module", m->name()},
                               {"source", text(p, "ExternalDataSource")},
                               {"fallback", text(p, "ExternalDataFallback")},
                               {"max_age_s", std::isfinite(max_age) ? json(at_resolution(max_age, 3)) : json(nullptr)},
-                              {"sent", {{"voltage_v", signal_json(field("dc_voltage_v"), voltage)},
-                                        {"current_a", signal_json(field("dc_current_a"), current)},
+                              {"sent", {{"voltage_v", signal_json(heartbeat[voltage_field.index], voltage)},
+                                        {"current_a", signal_json(heartbeat[current_field.index], current)},
                                         {"origin", text(p, "ExternalDataOrigin")}}},
                               {"warnings", warnings}}
                              .dump()

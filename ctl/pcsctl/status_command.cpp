@@ -176,13 +176,14 @@ int run_list(const GlobalOptions& global, std::span<const std::string> args) {
         ModuleProxy m(client.connection(), path);
         const auto p = call("list", [&] { return m.properties(); });
         if (global.json) {
+            const json fault = value_json(*find_value("fault_code"), p);
             out.push_back({{"module", m.name()},
                            {"path", path},
                            {"connected", flag(p, "Connected")},
                            {"running_state", value_json(*find_value("running_state"), p)},
                            {"state", value_json(*find_value("state"), p)},
-                           {"fault_code", value_json(*find_value("fault_code"), p)},
-                           {"fault_hex", fault_hex_json(value_json(*find_value("fault_code"), p))}});
+                           {"fault_code", fault},
+                           {"fault_hex", fault_hex_json(fault)}});
         } else {
             std::printf("%-12s %-14s %-30s fault %s\n", m.name().c_str(), flag(p, "Connected") ? "connected" : "LOST",
                         text(p, "RunningStateName").c_str(), fault_hex(static_cast<long long>(number(p, "FaultCode"))).c_str());
