@@ -23,6 +23,7 @@ Rack::~Rack() {
         t->on_frame(nullptr);
         t->on_sent(nullptr);
         t->on_state(nullptr);
+        t->keep_quiet_before(nullptr);
     }
 }
 
@@ -36,6 +37,10 @@ void Rack::attach(transport::CanTransport& t) {
     t.on_state([this, &t](transport::BusState s) {
         spdlog::info("{}: bus {}", t.name(), transport::to_string(s));
         for (auto* o : observers_) o->interface_changed(t);
+    });
+    t.keep_quiet_before([this]() -> std::optional<runtime::Instant> {
+        if (!heartbeat_.running()) return std::nullopt;
+        return heartbeat_.next_deadline();
     });
 }
 

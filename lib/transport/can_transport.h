@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -98,6 +99,14 @@ public:
     // Frames we put on the bus, when they were handed over (recording, diagnostics).
     void on_sent(SentHandler handler) { sent_handler_ = std::move(handler); }
     void on_state(StateHandler handler) { state_handler_ = std::move(handler); }
+    // The loop's next quiet point: the instant it must be free for (the next heartbeat
+    // round), or nullopt. A transport that defers its reads does not start a batch just
+    // before it (read_pacing.h).
+    using QuietPoint = std::function<std::optional<runtime::Instant>()>;
+    void keep_quiet_before(QuietPoint next) { quiet_point_ = std::move(next); }
+    std::optional<runtime::Instant> next_quiet_point() const {
+        return quiet_point_ ? quiet_point_() : std::nullopt;
+    }
 
 protected:
     void deliver(const ReceivedFrame& f) const {
@@ -114,6 +123,7 @@ private:
     FrameHandler frame_handler_;
     SentHandler sent_handler_;
     StateHandler state_handler_;
+    QuietPoint quiet_point_;
 };
 
 }  // namespace ystpcs::transport

@@ -18,6 +18,7 @@
 
 #include "protocol/can_id.h"
 #include "transport/error_frames.h"
+#include "transport/read_pacing.h"
 #include "transport/socket_accounting.h"
 
 namespace ystpcs::transport {
@@ -202,16 +203,32 @@ void SocketCanTransport::on_readable(std::uint32_t events) {
         }
     }
     if (!(events & runtime::io_in)) return;
+    const runtime::Instant now = loop_.now();
+    const runtime::Instant start = read_start(now, next_quiet_point(), options_.rx_quiet_guard);
+    if (start != now) {
+        pause_reading_until(start);
+        return;
+    }
     const bool emptied = read_frames();
     // Wait for the rest of the burst instead of waking per frame.
-    if (emptied && fd_ >= 0 && watch_ && options_.rx_coalesce > runtime::Duration::zero()) {
-        watch_->set_events(0);  // errors and hang-ups are still reported
-        rx_resume_timer_->arm(loop_.now() + options_.rx_coalesce);
-    }
+    if (emptied && fd_ >= 0 && options_.rx_coalesce > runtime::Duration::zero())
+        pause_reading_until(read_start(now + options_.rx_coalesce, next_quiet_point(), options_.rx_quiet_guard));
+}
+
+void SocketCanTransport::pause_reading_until(runtime::Instant resume) {
+    if (fd_ < 0 || !watch_) return;
+    watch_->set_events(0);  // errors and hang-ups are still reported
+    rx_resume_timer_->arm(resume);
 }
 
 void SocketCanTransport::resume_reading() {
     if (fd_ < 0 || !watch_) return;
+    // The timer may run late, into the guard before the next round.
+    const runtime::Instant now = loop_.now();
+    if (const auto start = read_start(now, next_quiet_point(), options_.rx_quiet_guard); start != now) {
+        rx_resume_timer_->arm(start);
+        return;
+    }
     watch_->set_events(runtime::io_in);
     // What came meanwhile; the next frame after it wakes the watch (and starts another pause).
     read_frames();

@@ -49,6 +49,11 @@ struct SocketCanOptions {
     // heartbeat is a timer and is not delayed; a reply waits at most this long. 0: read each
     // frame as it comes.
     runtime::Duration rx_coalesce = std::chrono::milliseconds(4);
+    // No read starts this close before the loop's next quiet point (the heartbeat round): a
+    // batch of max_reads_per_wakeup frames takes ~0.4 ms to handle on an emulated CPU, and
+    // a round falling due meanwhile waits for it. The read starts at the quiet point instead,
+    // after the round. 0: read regardless.
+    runtime::Duration rx_quiet_guard = std::chrono::milliseconds(1);
 };
 
 class SocketCanTransport final : public CanTransport {
@@ -79,6 +84,7 @@ private:
     void schedule_reopen();
     void on_readable(std::uint32_t events);
     bool read_frames();  // true: the socket is empty (fewer frames than a batch came)
+    void pause_reading_until(runtime::Instant resume);
     void resume_reading();
     WriteResult write_frame(const protocol::CanFrame& frame);
     void flush_queues();
@@ -95,7 +101,7 @@ private:
     std::unique_ptr<runtime::FdWatch> watch_;
     std::unique_ptr<runtime::Timer> reopen_timer_;
     std::unique_ptr<runtime::Timer> tx_retry_timer_;
-    std::unique_ptr<runtime::Timer> rx_resume_timer_;  // ends a coalescing pause (rx_coalesce)
+    std::unique_ptr<runtime::Timer> rx_resume_timer_;  // ends a pause in reading (rx_coalesce, rx_quiet_guard)
     TxQueue tx_queue_;
     TransportCounters counters_;
     std::uint32_t socket_drops_ = 0;      // SO_RXQ_OVFL's last value on the current socket

@@ -33,6 +33,20 @@ TEST_CASE("heartbeat every 200 ms on absolute deadlines to every module; no modu
     CHECK(b.rack->heartbeat_stats().skipped == 0);
 }
 
+TEST_CASE("each interface is told the next heartbeat round, so that reads keep clear of it") {
+    Bench b;
+    b.run(1s);
+    const auto hb = b.frames_to(1, pf::heartbeat);
+    REQUIRE(!hb.empty());
+    const auto quiet = b.engine_node->next_quiet_point();
+    REQUIRE(quiet.has_value());
+    CHECK(*quiet == hb.back().at + 200ms);
+    b.run(200ms);
+    CHECK(*b.engine_node->next_quiet_point() == *quiet + 200ms);
+    b.rack->stop_heartbeat();
+    CHECK_FALSE(b.engine_node->next_quiet_point().has_value());
+}
+
 TEST_CASE("modules are discovered from their frames, and their limits, versions and mode read") {
     Bench b;
     b.run(3s);
