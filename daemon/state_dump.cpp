@@ -83,6 +83,15 @@ json rack_json(const engine::Rack& rack, runtime::Instant now) {
                       {"skipped", hb.skipped},
                       {"p99_lateness_ms", std::chrono::duration<double, std::milli>(hb.lateness_percentile(0.99)).count()},
                       {"max_lateness_ms", std::chrono::duration<double, std::milli>(hb.max_lateness).count()}};
+    // The non-empty buckets, [upper bound in µs, rounds]: two dumps give the lateness of the
+    // rounds between them (tests/bench/floor_report.py).
+    json histogram = json::array();
+    for (std::size_t i = 0; i < hb.lateness_histogram.size(); ++i)
+        if (hb.lateness_histogram[i] != 0)
+            histogram.push_back({std::chrono::duration_cast<std::chrono::microseconds>(engine::HeartbeatStats::kBucket).count() *
+                                     static_cast<long>(i + 1),
+                                 hb.lateness_histogram[i]});
+    j["heartbeat"]["lateness_histogram_us"] = histogram;
     json modules = json::array();
     for (const auto* m : rack.modules()) modules.push_back(module_json(*m, now));
     j["modules"] = modules;

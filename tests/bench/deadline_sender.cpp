@@ -4,6 +4,8 @@
 // one frame. Whatever deviation its frames show on the bus is the machine's, not a program's.
 //   ystpcs-deadline-sender IFACE CAN_ID_HEX PERIOD_MS
 // Runs until SIGTERM; prints the frames it wrote and the deadlines it found already past.
+// Each frame carries its sequence number (bytes 0-3) and how late the sender woke behind its
+// deadline, in µs (bytes 4-7, both little-endian): the floor for ystpcsd's own lateness.
 #include <linux/can.h>
 #include <linux/can/raw.h>
 #include <net/if.h>
@@ -13,6 +15,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -89,7 +92,13 @@ int main(int argc, char** argv) {
         if (before(deadline, now)) ++past;
         const int r = ::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, nullptr);
         if (r == EINTR) continue;
-        std::memcpy(frame.data, &sent, sizeof sent);
+        timespec woke{};
+        ::clock_gettime(CLOCK_MONOTONIC, &woke);
+        const long long late_ns = (woke.tv_sec - deadline.tv_sec) * 1000000000LL + (woke.tv_nsec - deadline.tv_nsec);
+        const auto seq = static_cast<std::uint32_t>(sent);
+        const auto late_us = static_cast<std::uint32_t>(late_ns > 0 ? late_ns / 1000 : 0);
+        std::memcpy(frame.data, &seq, sizeof seq);
+        std::memcpy(frame.data + 4, &late_us, sizeof late_us);
         if (::write(fd, &frame, sizeof frame) == static_cast<ssize_t>(sizeof frame)) ++sent;
     }
     std::printf("deadline-sender: %llu frames of 0x%08lX every %ld ms; %llu deadlines already past when due\n",

@@ -22,8 +22,15 @@ def load_obs(path):
         parts = line.split()
         if len(parts) != 3 or not parts[0].startswith("("):
             continue
-        frames.append((float(parts[0].strip("()")), parts[2].split("#")[0]))
+        can_id, _, data = parts[2].partition("#")
+        frames.append((float(parts[0].strip("()")), can_id, data))
     return frames
+
+
+def sender_lateness_p99_ms(data):
+    """The p99 of how late the deadline sender woke, from what its frames carry (bytes 4-7)."""
+    late = sorted(int.from_bytes(bytes.fromhex(x)[4:8], "little") for x in data if len(x) == 16)
+    return late[int(0.99 * (len(late) - 1))] / 1000 if late else None
 
 
 def p99_deviation_ms(stamps):
@@ -44,6 +51,25 @@ def counters(path):
     return iface["rx"], iface["rx_overflow"]
 
 
+def loop_lateness_p99_ms(path0, path1):
+    """The p99 of how late ystpcsd's heartbeat rounds ran behind their deadlines, between two
+    state dumps (its own clock: timer wake-up plus whatever the loop was still doing)."""
+    def buckets(path):
+        hist = json.load(open(path))["heartbeat"].get("lateness_histogram_us")
+        return None if hist is None else {int(b): int(n) for b, n in hist}
+    b0, b1 = buckets(path0), buckets(path1)
+    if b0 is None or b1 is None:
+        return None
+    diff = sorted((b, b1[b] - b0.get(b, 0)) for b in b1 if b1[b] > b0.get(b, 0))
+    total = sum(n for _, n in diff)
+    seen = 0
+    for bound, n in diff:
+        seen += n
+        if seen > 0.99 * total:
+            return bound / 1000
+    return None
+
+
 def main():
     d, backend, kernel, idle_s, load_s = sys.argv[1:6]
     obs = load_obs(os.path.join(d, "obs.log"))
@@ -58,7 +84,7 @@ def main():
             rss[f[1]] = int(f[3])
         elif f[0] == "floor-spawn":
             t0 = float(f[1])
-            first = min((t for t, i in obs if i == f[2] and t > t0), default=None)
+            first = min((t for t, i, _ in obs if i == f[2] and t > t0), default=None)
             if first:
                 floor_spawn.append((first - t0) * 1000)
         elif f[0] == "cpuclock":
@@ -76,12 +102,13 @@ def main():
     goals = []
     rows = []
     for subject, name in SUBJECTS:
-        first = min((t for t, i in obs if i.startswith("181A") and t > spawn[subject]), default=None)
+        first = min((t for t, i, _ in obs if i.startswith("181A") and t > spawn[subject]), default=None)
         spawn_ms = (first - spawn[subject]) * 1000 if first else float("nan")
         for window in ("idle", "load"):
             w0, w1, rx0, rx1, s0, s1, f0, f1, d0, d1 = windows[(subject, window)]
             secs = w1 - w0
-            inside = [(t, i) for t, i in obs if w0 <= t <= w1]
+            inside = [(t, i) for t, i, _ in obs if w0 <= t <= w1]
+            sender_late = sender_lateness_p99_ms([x for t, i, x in obs if w0 <= t <= w1 and i == SENDER])
             own = sum(1 for _, i in inside if i != SENDER)
             sent = sum(1 for _, i in inside if i == SENDER)
             offered = (rx1 - rx0) - own - sent
@@ -92,6 +119,8 @@ def main():
             hb = [p99_deviation_ms([t for t, i in inside if i == h])[0] for h in HEARTBEAT]
             floor_hb, _ = p99_deviation_ms([t for t, i in inside if i == SENDER])
             hb_p99 = max(x for x in hb if x is not None)
+            loop_p99 = loop_lateness_p99_ms(os.path.join(d, f"{subject}-{window}-0.json"),
+                                            os.path.join(d, f"{subject}-{window}-1.json"))
             rows.append({
                 "subject": name, "window": window, "secs": secs, "offered_per_s": offered / secs,
                 "read": read, "offered": offered, "drops": drops,
@@ -100,17 +129,19 @@ def main():
                 # dumps around it, a few frames more: it shows that nothing was lost.
                 "us_per_frame": 1e6 * cpu_s / offered if offered else float("nan"),
                 "floor_us_per_frame": 1e6 * cpu_f / offered if offered else float("nan"),
-                "hb_p99": hb_p99, "floor_hb_p99": floor_hb, "spawn_ms": spawn_ms,
+                "hb_p99": hb_p99, "floor_hb_p99": floor_hb, "loop_p99": loop_p99, "sender_late_p99": sender_late, "spawn_ms": spawn_ms,
                 "rss_mib": rss[subject] / 1024})
     print()
     print("| subject | window | frames/s offered | read / offered (drops) | CPU % | floor candump CPU % | "
-          "µs per frame: subject / candump (ratio) | heartbeat p99 dev: subject / floor sender | sender CPU % |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "µs per frame: subject / candump (ratio) | heartbeat p99 dev: subject / floor sender | "
+          "woke late p99: subject / floor sender | sender CPU % |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         ratio = ratio_of(r["us_per_frame"], r["floor_us_per_frame"])
+        late = " / ".join("n/a" if x is None else f"{x:.2f}" for x in (r["loop_p99"], r["sender_late_p99"])) + " ms"
         print(f"| {r['subject']} | {r['window']} | {r['offered_per_s']:.0f} | {r['read']} / {r['offered']} ({r['drops']}) "
               f"| {r['cpu_pct']:.2f} | {r['floor_cpu_pct']:.2f} | {r['us_per_frame']:.1f} / {r['floor_us_per_frame']:.1f} "
-              f"({ratio:.2f}×) | {r['hb_p99']:.2f} / {r['floor_hb_p99']:.2f} ms | {r['sender_cpu_pct']:.3f} |")
+              f"({ratio:.2f}×) | {r['hb_p99']:.2f} / {r['floor_hb_p99']:.2f} ms | {late} | {r['sender_cpu_pct']:.3f} |")
     print()
     if floor_spawn:
         print(f"floor: cansend from exec to its frame {', '.join(f'{x:.0f}' for x in floor_spawn)} ms")

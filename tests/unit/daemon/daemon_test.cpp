@@ -194,3 +194,15 @@ TEST_CASE("a module whose heartbeat draws a warning shows in systemd's STATUS an
     b.run(std::chrono::milliseconds(400));
     CHECK(status.text().find("HEARTBEAT WARNING") == std::string::npos);
 }
+
+TEST_CASE("the state dump holds the heartbeat rounds' lateness histogram, non-empty buckets only") {
+    engine::testing::Bench b;
+    b.run(std::chrono::seconds(2));
+    const auto hb = rack_json(*b.rack, b.loop.now())["heartbeat"];
+    const auto ticks = hb["ticks"].get<std::uint64_t>();
+    REQUIRE(ticks >= 10);
+    // Fake time: every round ran on its deadline, all in the first bucket (under 10 µs).
+    REQUIRE(hb["lateness_histogram_us"].size() == 1);
+    CHECK(hb["lateness_histogram_us"][0][0] == 10);
+    CHECK(hb["lateness_histogram_us"][0][1] == ticks);
+}
