@@ -95,11 +95,13 @@ def main():
     # Some guest kernels (user-mode Linux) account CPU time only at timer ticks: a process
     # that runs between two ticks is not charged at all, so small figures mean little there.
     cpu_values = [v for w in windows.values() for v in w[6:]] + (sixteen[2:] if sixteen else [])
-    if cpu_values and all(v % 10_000_000 == 0 for v in cpu_values):
+    tick_counted = bool(cpu_values) and all(v % 10_000_000 == 0 for v in cpu_values)
+    if tick_counted:
         clock += ", which this kernel counts in whole 10 ms ticks: idle CPU figures are not meaningful here"
     print(f"close-to-the-floor benchmark: guest backend {backend}, kernel {kernel}, one vCPU; "
           f"idle windows {idle_s} s, load windows {load_s} s; CPU time from {clock}")
     goals = []
+    unjudged = []
     rows = []
     for subject, name in SUBJECTS:
         first = min((t for t, i, _ in obs if i.startswith("181A") and t > spawn[subject]), default=None)
@@ -162,7 +164,11 @@ def main():
             ratio = ratio_of(r["us_per_frame"], r["floor_us_per_frame"])
             goal(f"{r['subject']}: CPU per received frame at load {ratio:.2f}× candump's (≤ 1.5×)", ratio <= 1.5)
     idle = next(x for x in rows if x["subject"] == "ystpcsd" and x["window"] == "idle")
-    goal(f"ystpcsd idle CPU with two modules {idle['cpu_pct']:.2f} % (≤ 0.5 %)", idle["cpu_pct"] <= 0.5)
+    if tick_counted:
+        unjudged.append("ystpcsd idle CPU with two modules (≤ 0.5 %): not measurable on this backend")
+        print(f"goal n/a      {unjudged[-1]}")
+    else:
+        goal(f"ystpcsd idle CPU with two modules {idle['cpu_pct']:.2f} % (≤ 0.5 %)", idle["cpu_pct"] <= 0.5)
     for r in rows:
         goal(f"{r['subject']}, {r['window']}: heartbeat p99 deviation {r['hb_p99']:.2f} ms ≤ floor sender's "
              f"{r['floor_hb_p99']:.2f} + 0.3 ms", r["hb_p99"] <= r["floor_hb_p99"] + 0.3)
@@ -173,7 +179,7 @@ def main():
     lost = [r for r in rows if r["read"] < r["offered"] * 0.995 or r["drops"]]
     for r in lost:
         print(f"note: {r['subject']} {r['window']}: read {r['read']} of {r['offered']} offered, {r['drops']} dropped")
-    print(f"{sum(goals)} of {len(goals)} goals met")
+    print(f"{sum(goals)} of {len(goals)} goals met" + (f", {len(unjudged)} not measurable here" if unjudged else ""))
 
 
 if __name__ == "__main__":
