@@ -1,7 +1,10 @@
 #!/bin/sh
 # Close to the floor (issue 19): ystpcsd beside the floors the machine allows, in one guest
 # boot (whichever backend tests/guest chose; the report names it).
-#   floor_bench.sh IDLE_SECONDS LOAD_SECONDS
+#   floor_bench.sh IDLE_SECONDS LOAD_SECONDS [profile]
+# With `profile`, perf samples the whole guest (cpu-clock, 4 kHz) through every window, and
+# the report shows for each late heartbeat round what the guest ran before it; CPU figures
+# then include perf's own cost.
 # Running the whole time, at SCHED_FIFO 20 as the unit runs ystpcsd:
 #   - the reading floor: `candump -L` with ystpcsd's own kernel filter, writing to /dev/null;
 #   - the timing floor: ystpcs-deadline-sender, one frame every 200 ms at absolute deadlines.
@@ -19,8 +22,10 @@
 . "$YSTPCS_SOURCE_ROOT/tests/system/ystpcs.sh"
 require_guest
 require_cmd candump canplayer cansend chrt
-IDLE_S=${1:-60}
-LOAD_S=${2:-30}
+IDLE_S=${1:-90}
+LOAD_S=${2:-60}
+PROFILE=${3:-}
+[ "$PROFILE" = profile ] && require_cmd perf
 LOAD_RATE=2000
 SENDER_ID=18EF55AA
 SENDER=$YSTPCS_BUILD_ROOT/tests/bench/ystpcs-deadline-sender
@@ -100,7 +105,12 @@ measure() {
         bg_start chrt -f 10 canplayer -I "$DIR/load.log" -l i
         player=$BG_PID
     fi
-    sleep "$5"
+    if [ "$PROFILE" = profile ]; then
+        perf record -q -a -k realtime -e cpu-clock -F 4000 -o "$DIR/$2-$1.perf" -- sleep "$5" >/dev/null 2>&1 ||
+            fail "perf record failed"
+    else
+        sleep "$5"
+    fi
     if [ "$1" = load ]; then
         _bg_kill TERM "$player"
         wait "$player" 2>/dev/null

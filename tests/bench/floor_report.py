@@ -7,8 +7,10 @@ dumps ystpcsd logged around each window (SUBJECT-WINDOW-0/1.json) and obs.log (c
 every frame ystpcsd and the deadline sender put on vcan0). Also runs on the host on a copy
 (BENCH_KEEP).
 """
+import bisect
 import json
 import os
+import subprocess
 import sys
 
 HEARTBEAT = ("181A01B4", "181A02B4")
@@ -39,6 +41,57 @@ def p99_deviation_ms(stamps):
         return None, len(periods)
     dev = sorted(abs(p - 200.0) for p in periods)
     return dev[int(0.99 * (len(dev) - 1))], len(periods)
+
+
+def round_lateness_ms(stamps):
+    """Each round's lateness on the bus, against the on-time grid its best rounds define."""
+    if not stamps:
+        return []
+    late = [(t - (stamps[0] + 0.2 * round((t - stamps[0]) / 0.2))) * 1000 for t in stamps]
+    best = min(late)
+    return [x - best for x in late]
+
+
+def guest_samples(path):
+    """Times of perf's cpu-clock samples of the whole guest, with the task each one found."""
+    out = subprocess.run(["perf", "script", "-i", path, "-F", "comm,time"], capture_output=True, text=True).stdout
+    samples = []
+    for line in out.splitlines():
+        parts = line.rsplit(None, 1)
+        if len(parts) == 2 and parts[1].endswith(":"):
+            samples.append((float(parts[1][:-1]), parts[0].strip()))
+    return samples
+
+
+def explain_late_rounds(path, name, window, stamps, sender):
+    """What the guest ran before each late round, from `floor_bench.sh ... profile`: a gap in
+    the samples of every task, the idle one included, is time the emulated CPU did not run."""
+    samples = guest_samples(path)
+    if len(samples) < 2:
+        print(f"{name}, {window}: no samples in {path}")
+        return
+    times = [t for t, _ in samples]
+    gaps = [b - a for a, b in zip(times, times[1:])]
+    long_gaps = [g for g in gaps if g > 0.0015]
+    print(f"{name}, {window}: sampling period median {1000 * sorted(gaps)[len(gaps) // 2]:.2f} ms; the guest ran "
+          f"nothing for > 1.5 ms {len(long_gaps)} times, {sum(long_gaps):.2f} s of {times[-1] - times[0]:.0f} s")
+
+    def before(t):
+        lo, hi = bisect.bisect_left(times, t - 0.006), bisect.bisect_right(times, t)
+        inside = times[lo:hi]
+        gap = max((b - a for a, b in zip(inside, inside[1:])), default=0.0)
+        tasks = []
+        for _, comm in samples[max(lo, hi - 4):hi]:
+            tasks.append(comm)
+        return gap, tasks
+
+    sampled = [t for t in stamps if times[0] + 0.006 <= t <= times[-1]]
+    rows = [("round", t, x) for t, x in zip(sampled, round_lateness_ms(sampled)) if x > 0.5]
+    rows += [("sender", t, x) for t, x in sender if x > 0.5 and times[0] + 0.006 <= t <= times[-1]]
+    for who, t, late in sorted(rows, key=lambda r: -r[2])[:8]:
+        gap, tasks = before(t)
+        print(f"  {who} {late:.2f} ms late: longest gap in the samples of the 6 ms before it {1000 * gap:.2f} ms; "
+              f"last tasks sampled: {', '.join(tasks) or 'none'}")
 
 
 def ratio_of(a, b):
@@ -153,6 +206,16 @@ def main():
     w0, w1, s0, s1 = sixteen
     print(f"ystpcsd with 16 modules: idle CPU {100 * (s1 - s0) / 1e9 / (w1 - w0):.2f} %, "
           f"peak RSS {rss['sixteen'] / 1024:.1f} MiB (after pcsctl status and each module's history)")
+    print()
+    for subject, name in SUBJECTS:
+        for window in ("idle", "load"):
+            path = os.path.join(d, f"{subject}-{window}.perf")
+            if os.path.exists(path):
+                w0, w1 = windows[(subject, window)][:2]
+                stamps = [t for t, i, _ in obs if i == HEARTBEAT[0] and w0 <= t <= w1]
+                sender = [(t, int.from_bytes(bytes.fromhex(x)[4:8], "little") / 1000)
+                          for t, i, x in obs if i == SENDER and w0 <= t <= w1 and len(x) == 16]
+                explain_late_rounds(path, name, window, stamps, sender)
     print()
 
     def goal(text, ok):
