@@ -252,7 +252,7 @@ Result<ProtectionChanges> validate_protection_changes(const std::map<std::string
             return make_error(ErrorKind::invalid_argument, "unknown protection limit '" + name + "' (known: " + valid + ")");
         }
         const FrameDef& write = *find_frame(kProtectionSets[field->set - 1].write_pf);
-        if (auto raw = to_raw(write.signals[field->index], value, std::string(write.name) + "." + name); !raw)
+        if (auto raw = to_raw(write.signals[field->index], value, write.name); !raw)
             return raw.error();
         by_set[field->set][field->index] = value;
     }

@@ -85,7 +85,7 @@ Result<CanFrame> encode(const FrameDef& def, std::uint8_t address, std::span<con
     }
     for (std::size_t i = 0; i < def.signals.size(); ++i) {
         const auto& sig = def.signals[i];
-        auto raw = to_raw(sig, values[i], qualified_name(def, sig));
+        auto raw = to_raw(sig, values[i], def.name);
         if (!raw) return raw.error();
         insert_raw(sig, raw.value(), frame.data);
     }
@@ -131,7 +131,7 @@ Result<void> check_values(const DecodedFrame& frame) {
     if (frame.def == nullptr) return make_error(ErrorKind::invalid_argument, "no frame");
     for (std::size_t i = 0; i < frame.def->signals.size(); ++i) {
         const auto& sig = frame.def->signals[i];
-        auto raw = to_raw(sig, frame.value[i], qualified_name(*frame.def, sig));
+        auto raw = to_raw(sig, frame.value[i], frame.def->name);
         if (!raw) return raw.error();
     }
     return {};

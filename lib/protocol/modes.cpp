@@ -31,7 +31,7 @@ Result<std::int32_t> mode_param_to_raw(const ModeDef& mode, std::size_t index, d
                                                            std::to_string(mode.params.size()) + " parameters, not " +
                                                            std::to_string(index + 1));
     const auto& p = mode.params[index];
-    auto raw = to_raw(mode_param_signal(p), value, std::string(mode.name) + "." + std::string(p.name));
+    auto raw = to_raw(mode_param_signal(p), value, mode.name);
     if (!raw) return raw.error();
     return static_cast<std::int32_t>(raw.value());
 }

@@ -108,10 +108,10 @@ std::string format_range(const SignalDef& sig) {
     return out;
 }
 
-Result<std::int64_t> to_raw(const SignalDef& sig, double value, std::string_view qualified_name) {
-    const std::string name(qualified_name);
+Result<std::int64_t> to_raw(const SignalDef& sig, double value, std::string_view owner) {
+    const auto name = [&] { return std::string(owner) + "." + std::string(sig.name); };
     if (!std::isfinite(value))
-        return make_error(ErrorKind::invalid_argument, name + ": value is not a finite number");
+        return make_error(ErrorKind::invalid_argument, name() + ": value is not a finite number");
     // Tolerate floating-point noise only (a millionth of a step), never a real excess.
     const double slack = pow10(sig.scale_exp) * 1e-6;
     if (sig.enumeration && sig.enumeration->closed) {
@@ -124,13 +124,13 @@ Result<std::int64_t> to_raw(const SignalDef& sig, double value, std::string_view
                 if (!allowed.empty()) allowed += ", ";
                 allowed += std::to_string(e.value) + " (" + std::string(e.name) + ")";
             }
-            return make_error(ErrorKind::out_of_range, name + " = " + format_number(value, 3) +
+            return make_error(ErrorKind::out_of_range, name() + " = " + format_number(value, 3) +
                                                            " is not one of the allowed values: " + allowed);
         }
     }
     const Range r = valid_range(sig);
     if (value < r.min - slack || value > r.max + slack)
-        return make_error(ErrorKind::out_of_range, name + " = " + format_number(value, decimals(sig) + 3) +
+        return make_error(ErrorKind::out_of_range, name() + " = " + format_number(value, decimals(sig) + 3) +
                                                        (sig.unit.empty() ? "" : " ") + std::string(sig.unit) +
                                                        " is outside the allowed range " + format_range(sig));
     // Multiply by 10^-exp, a whole number, rather than divide by the inexact 10^exp.
@@ -139,7 +139,7 @@ Result<std::int64_t> to_raw(const SignalDef& sig, double value, std::string_view
     // Ranges are checked to fit their raw type (tests), so this only guards a broken table:
     // refuse rather than clamp or wrap.
     if (raw < raw_min(sig.type) || raw > raw_max(sig.type))
-        return make_error(ErrorKind::out_of_range, name + ": " + std::to_string(raw) + " does not fit the field's " +
+        return make_error(ErrorKind::out_of_range, name() + ": " + std::to_string(raw) + " does not fit the field's " +
                                                        std::string(raw_type_name(sig.type)) + " encoding");
     return raw;
 }

@@ -89,9 +89,10 @@ struct SignalDef {
 Range valid_range(const SignalDef& sig);
 double to_engineering(const SignalDef& sig, std::int64_t raw);
 // Rounds to the nearest raw step (0.3 V at 0.1 V/bit is 3, not 2) and refuses values outside
-// the field's range, non-finite values and, for closed enums, unlisted values. `qualified_name`
-// is how the error names the field ("write_protection_1.max_output_voltage_v").
-Result<std::int64_t> to_raw(const SignalDef& sig, double value, std::string_view qualified_name);
+// the field's range, non-finite values and, for closed enums, unlisted values. The error names
+// the field as `owner`.name ("write_protection_1.max_output_voltage_v"), built only then: the
+// heartbeat is encoded five times a second per module.
+Result<std::int64_t> to_raw(const SignalDef& sig, double value, std::string_view owner);
 
 std::int64_t extract_raw(const SignalDef& sig, const std::array<std::uint8_t, kPayloadBytes>& data);
 void insert_raw(const SignalDef& sig, std::int64_t raw, std::array<std::uint8_t, kPayloadBytes>& data);

@@ -70,11 +70,11 @@ TEST_CASE("decoded values are the doubles nearest their decimal value, offsets i
 
 TEST_CASE("out-of-range values are refused with the field, the value and the range") {
     const auto& v = sig_of(pf::write_protection_1, "max_output_voltage_v");
-    const auto r = to_raw(v, 1000.1, "write_protection_1.max_output_voltage_v");
+    const auto r = to_raw(v, 1000.1, "write_protection_1");
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().kind == ErrorKind::out_of_range);
     CHECK(r.error().message == "write_protection_1.max_output_voltage_v = 1000.1 V is outside the allowed range 0.0 … 1000.0 V");
-    const auto neg = to_raw(v, -0.1, "write_protection_1.max_output_voltage_v");
+    const auto neg = to_raw(v, -0.1, "write_protection_1");
     REQUIRE_FALSE(neg.ok());
     CHECK(neg.error().message.find("-0.1 V") != std::string::npos);
     // Just above the maximum by less than a step is still above it: no silent truncation.
@@ -86,7 +86,7 @@ TEST_CASE("out-of-range values are refused with the field, the value and the ran
 TEST_CASE("non-finite values are refused") {
     const auto& v = sig_of(pf::dc_output, "voltage_v");
     for (double bad : {std::nan(""), std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()}) {
-        const auto r = to_raw(v, bad, "dc_output.voltage_v");
+        const auto r = to_raw(v, bad, "dc_output");
         REQUIRE_FALSE(r.ok());
         CHECK(r.error().message.find("dc_output.voltage_v") == 0);
     }
@@ -95,7 +95,7 @@ TEST_CASE("non-finite values are refused") {
 TEST_CASE("closed enumerations refuse unlisted values, open ones accept them") {
     const auto& start = sig_of(pf::start_stop, "start_stop");
     CHECK(to_raw(start, 1, "s").ok());
-    const auto r = to_raw(start, 2, "start_stop.start_stop");
+    const auto r = to_raw(start, 2, "start_stop");
     REQUIRE_FALSE(r.ok());
     CHECK(r.error().message.find("0 (stop), 1 (start)") != std::string::npos);
     CHECK_FALSE(to_raw(sig_of(pf::set_inverter_phase, "phase"), 6, "p").ok());
@@ -173,7 +173,7 @@ TEST_CASE("every signal refuses one step beyond either end of its range") {
         for (const auto& sig : frame.signals) {
             const std::string name = qualified_name(frame, sig);
             for (double beyond : {valid_range(sig).min - step(sig), valid_range(sig).max + step(sig)}) {
-                const auto r = to_raw(sig, beyond, name);
+                const auto r = to_raw(sig, beyond, frame.name);
                 REQUIRE_MESSAGE(!r.ok(), name << " accepted " << beyond);
                 CHECK(r.error().kind == ErrorKind::out_of_range);
                 CHECK_MESSAGE(r.error().message.rfind(name + " = ", 0) == 0, r.error().message);
