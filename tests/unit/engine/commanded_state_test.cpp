@@ -172,7 +172,9 @@ TEST_CASE("the file is complete JSON after every successful set, and the latch c
         {"can0/1", {false, false, false}},  // a successful clear-faults releases the latch
         {"can0/2", {true, true, false}},
     };
-    for (const auto& [key, f] : steps) {
+    for (const auto& step : steps) {
+        const std::string& key = step.first;  // not a structured binding: CAPTURE takes it in a lambda
+        const CommandedFlags& f = step.second;
         CAPTURE(key);
         REQUIRE(store.set(key, f).ok());
         expected[key] = f;

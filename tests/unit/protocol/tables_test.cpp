@@ -113,8 +113,8 @@ TEST_CASE("D-Bus property names are CamelCase and unique across the frames PCS s
             for (std::string_view p : {s.property, s.text_property}) {
                 if (p.empty()) continue;
                 CHECK_MESSAGE(is_camel(p), p);
-                const auto [it, inserted] = owner.emplace(p, qualified_name(f, s));
-                CHECK_MESSAGE(inserted, p << " used by " << it->second << " and " << qualified_name(f, s));
+                const auto placed = owner.emplace(p, qualified_name(f, s));
+                CHECK_MESSAGE(placed.second, p << " used by " << placed.first->second << " and " << qualified_name(f, s));
             }
             // Every value a PCS reports becomes a property, except results and the mode frames
             // (the engine publishes WorkingMode with scaled parameters instead).
