@@ -204,15 +204,18 @@ void SocketCanTransport::on_readable(std::uint32_t events) {
     }
     if (!(events & runtime::io_in)) return;
     const runtime::Instant now = loop_.now();
-    const runtime::Instant start = read_start(now, next_quiet_point(), options_.rx_quiet_guard);
-    if (start != now) {
+    if (const runtime::Instant start = read_start_at(now); start != now) {
         pause_reading_until(start);
         return;
     }
     const bool emptied = read_frames();
     // Wait for the rest of the burst instead of waking per frame.
     if (emptied && fd_ >= 0 && options_.rx_coalesce > runtime::Duration::zero())
-        pause_reading_until(read_start(now + options_.rx_coalesce, next_quiet_point(), options_.rx_quiet_guard));
+        pause_reading_until(read_start_at(now + options_.rx_coalesce));
+}
+
+runtime::Instant SocketCanTransport::read_start_at(runtime::Instant wanted) const {
+    return read_start(wanted, next_quiet_point(), options_.rx_quiet_guard);
 }
 
 void SocketCanTransport::pause_reading_until(runtime::Instant resume) {
@@ -225,7 +228,7 @@ void SocketCanTransport::resume_reading() {
     if (fd_ < 0 || !watch_) return;
     // The timer may run late, into the guard before the next round.
     const runtime::Instant now = loop_.now();
-    if (const auto start = read_start(now, next_quiet_point(), options_.rx_quiet_guard); start != now) {
+    if (const runtime::Instant start = read_start_at(now); start != now) {
         rx_resume_timer_->arm(start);
         return;
     }

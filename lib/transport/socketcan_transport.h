@@ -84,6 +84,7 @@ private:
     void schedule_reopen();
     void on_readable(std::uint32_t events);
     bool read_frames();  // true: the socket is empty (fewer frames than a batch came)
+    runtime::Instant read_start_at(runtime::Instant wanted) const;  // read_pacing.h, with our guard
     void pause_reading_until(runtime::Instant resume);
     void resume_reading();
     WriteResult write_frame(const protocol::CanFrame& frame);
