@@ -26,9 +26,7 @@ const FrameDef* find_frame(std::string_view name) {
     return nullptr;
 }
 
-std::string qualified_name(const FrameDef& def, const SignalDef& sig) {
-    return std::string(def.name) + "." + std::string(sig.name);
-}
+std::string qualified_name(const FrameDef& def, const SignalDef& sig) { return qualified_name(def.name, sig); }
 
 std::string field_list(const FrameDef& def) {
     std::string out;

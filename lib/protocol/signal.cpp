@@ -108,8 +108,12 @@ std::string format_range(const SignalDef& sig) {
     return out;
 }
 
+std::string qualified_name(std::string_view owner, const SignalDef& sig) {
+    return std::string(owner) + "." + std::string(sig.name);
+}
+
 Result<std::int64_t> to_raw(const SignalDef& sig, double value, std::string_view owner) {
-    const auto name = [&] { return std::string(owner) + "." + std::string(sig.name); };
+    const auto name = [&] { return qualified_name(owner, sig); };
     if (!std::isfinite(value))
         return make_error(ErrorKind::invalid_argument, name() + ": value is not a finite number");
     // Tolerate floating-point noise only (a millionth of a step), never a real excess.

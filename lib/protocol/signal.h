@@ -93,6 +93,8 @@ double to_engineering(const SignalDef& sig, std::int64_t raw);
 // the field as `owner`.name ("write_protection_1.max_output_voltage_v"), built only then: the
 // heartbeat is encoded five times a second per module.
 Result<std::int64_t> to_raw(const SignalDef& sig, double value, std::string_view owner);
+// "owner.field", how errors name a field of a frame or a mode.
+std::string qualified_name(std::string_view owner, const SignalDef& sig);
 
 std::int64_t extract_raw(const SignalDef& sig, const std::array<std::uint8_t, kPayloadBytes>& data);
 void insert_raw(const SignalDef& sig, std::int64_t raw, std::array<std::uint8_t, kPayloadBytes>& data);
