@@ -2,8 +2,8 @@
 # The guest harness's choice of backend, on the host, without booting anything real: a fake
 # linux.uml that panics like Debian 12's UML on an AVX-512/AMX host, and no Debian kernel for
 # QEMU. Then: a skip (77) that names every backend's reason, the verdict cached, a forced
-# backend that cannot boot failing (125), a bad name refused (2), and a disabled backend not
-# probed at all.
+# backend that cannot boot failing (125), a bad name refused (2), a disabled backend not
+# probed at all, and a Debian kernel whose initramfs is older than its init script refused.
 set -u
 here=$(cd "$(dirname "$0")" && pwd -P)
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -59,4 +59,15 @@ rm -rf "$T/cache" "$T/uml-boots"
 YSTPCS_GUEST_DISABLE=uml,kvm run "$here/guest-run" -- true
 expect 77 "uml: disabled by YSTPCS_GUEST_DISABLE" "kvm: disabled by YSTPCS_GUEST_DISABLE" "tcg: no Debian kernel"
 [ ! -e "$T/uml-boots" ] || fail "a disabled backend was probed"
+
+# A kernel prepared before tests/guest/initramfs-init last changed is not booted: its init
+# would mount the root as the old one did.
+mkdir -p "$T/old-kernel"
+: >"$T/old-kernel/vmlinuz"
+: >"$T/old-kernel/initrd.gz"
+echo "linux-image-6.1.0-fake-amd64 1 6.1.0-fake-amd64" >"$T/old-kernel/version"
+touch -d "2000-01-01" "$T/old-kernel/initrd.gz"
+YSTPCS_GUEST_KERNEL="$T/old-kernel" YSTPCS_GUEST_DISABLE=uml,kvm run "$here/guest-run" -- true
+expect 77 "tcg: the initramfs in $T/old-kernel is older than tests/guest/initramfs-init" \
+    "tests/guest/prepare-kernel $T/old-kernel rebuilds it"
 echo "PASS: guest backend selection"
