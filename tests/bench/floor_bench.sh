@@ -1,10 +1,13 @@
 #!/bin/sh
 # Close to the floor (issue 19): ystpcsd beside the floors the machine allows, in one guest
 # boot (whichever backend tests/guest chose; the report names it).
-#   floor_bench.sh IDLE_SECONDS LOAD_SECONDS [profile]
+#   floor_bench.sh IDLE_SECONDS LOAD_SECONDS [profile|timers]
 # With `profile`, perf samples the whole guest (cpu-clock, 4 kHz) through every window, and
 # the report shows for each late heartbeat round what the guest ran before it; CPU figures
-# then include perf's own cost.
+# then include perf's own cost. With `timers`, perf records every hrtimer armed and fired in
+# the guest (two tracepoints, no sampling), and the report shows how late timer handlers ran
+# after their expiry, by how long the guest had seen no timer before, for all timers and for
+# ystpcsd's heartbeat and the sender's.
 # Running the whole time, at SCHED_FIFO 20 as the unit runs ystpcsd:
 #   - the reading floor: `candump -L` with ystpcsd's own kernel filter, writing to /dev/null;
 #   - the timing floor: ystpcs-deadline-sender, one frame every 200 ms at absolute deadlines.
@@ -25,7 +28,11 @@ require_cmd candump canplayer cansend chrt
 IDLE_S=${1:-90}
 LOAD_S=${2:-60}
 PROFILE=${3:-}
-[ "$PROFILE" = profile ] && require_cmd perf
+case $PROFILE in
+    "") ;;
+    profile | timers) require_cmd perf ;;
+    *) fail "the third argument is profile or timers, not $PROFILE" ;;
+esac
 LOAD_RATE=2000
 SENDER_ID=18EF55AA
 SENDER=$YSTPCS_BUILD_ROOT/tests/bench/ystpcs-deadline-sender
@@ -108,6 +115,9 @@ measure() {
     if [ "$PROFILE" = profile ]; then
         perf record -q -a -k realtime -e cpu-clock -F 4000 -o "$DIR/$2-$1.perf" -- sleep "$5" >/dev/null 2>&1 ||
             fail "perf record failed"
+    elif [ "$PROFILE" = timers ]; then
+        perf record -q -a -e timer:hrtimer_start -e timer:hrtimer_expire_entry -o "$DIR/$2-$1.timers" \
+            -- sleep "$5" >/dev/null 2>&1 || fail "perf record of the timer tracepoints failed"
     else
         sleep "$5"
     fi
@@ -180,6 +190,12 @@ s1=$(cpu_ns "$YSTPCSD_PID"); w1=$(wall_ts)
 for a in $(seq 1 16); do pcsctl -m "vcan0/$a" history >/dev/null || fail "pcsctl -m vcan0/$a history"; done
 echo "sixteen $w0 $w1 $s0 $s1" >>"$RESULTS"
 echo "rss sixteen 16 $(peak_rss_kib "$YSTPCSD_PID")" >>"$RESULTS"
+# What that memory is, now: the process's own (anonymous) pages and each mapped file's pages.
+awk '/^RssAnon:/ {a = $2} /^RssFile:/ {f = $2} /^RssShmem:/ {s = $2} END {print "rss-split sixteen", a, f + s}' \
+    "/proc/$YSTPCSD_PID/status" >>"$RESULTS"
+awk '/^[0-9a-f]+-[0-9a-f]+ / {name = (NF >= 6 ? $6 : "[anonymous]")} /^Rss:/ {kib[name] += $2}
+     END {for (n in kib) if (n ~ /^\//) print "rss-file sixteen", kib[n], n}' "/proc/$YSTPCSD_PID/smaps" |
+    sort -k3,3nr >>"$RESULTS"
 stop_ystpcsd
 
 _bg_kill TERM "$SENDER_PID"

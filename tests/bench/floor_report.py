@@ -94,6 +94,64 @@ def explain_late_rounds(path, name, window, stamps, sender):
               f"last tasks sampled: {', '.join(tasks) or 'none'}")
 
 
+def timer_firings(text):
+    """Every hrtimer that fired, from `perf script -F comm,event,trace` of timer:hrtimer_start
+    and timer:hrtimer_expire_entry: (who armed it, its function, its expiry in ns, how late its
+    handler ran in µs, ms since the previous timer fired anywhere in the guest)."""
+    armed, rows, last = {}, [], None
+    for line in text.splitlines():
+        comm, _, rest = line.strip().partition(" ")
+        kind = "start" if "timer:hrtimer_start:" in rest else "fire" if "timer:hrtimer_expire_entry:" in rest else None
+        if kind is None:
+            continue
+        f = dict(kv.split("=", 1) for kv in rest.split() if "=" in kv)
+        if kind == "start":
+            armed[f["hrtimer"]] = (comm, f["function"], int(f["expires"]))
+            continue
+        now = int(f["now"])
+        if f["hrtimer"] in armed and last is not None:
+            who, function, expires = armed[f["hrtimer"]]
+            rows.append((who, function, expires, (now - expires) / 1000, (now - last) / 1e6))
+        last = now
+    return rows
+
+
+GAP_BINS_MS = ((0, 5), (5, 60), (60, float("inf")))
+
+
+def explain_timer_lateness(path, name, window):
+    """How late the guest's timer interrupts ran, by how long no timer had fired before them,
+    from `floor_bench.sh ... timers`; then where ystpcsd's heartbeat timer and the sender's fall."""
+    out = subprocess.run(["perf", "script", "-i", path, "-F", "comm,event,trace"], capture_output=True, text=True).stdout
+    rows = timer_firings(out)
+    if not rows:
+        print(f"{name}, {window}: no timer events in {path}")
+        return
+
+    def med(xs):
+        xs = sorted(xs)
+        return xs[len(xs) // 2] if xs else float("nan")
+
+    def bins(sel):
+        parts = []
+        for lo, hi in GAP_BINS_MS:
+            late = [r[3] for r in sel if lo <= r[4] < hi]
+            label = f"≥ {lo}" if hi == float("inf") else f"{lo}–{hi}"
+            parts.append(f"{label} ms: {len(late)}, median {med(late):.0f} µs")
+        return "; ".join(parts)
+
+    print(f"{name}, {window}: timer handlers' lateness (expiry → handler), every timer in the guest, "
+          f"by the time since the previous one fired: {bins(rows)}")
+    for who, function, label in (("ystpcsd", "timerfd_tmrproc", "ystpcsd's heartbeat timer"),
+                                 ("ystpcs-deadline", "hrtimer_wakeup", "the sender's")):
+        mine = [r for r in rows if r[0] == who and r[1] == function]
+        phases = {}
+        for r in mine:
+            phases.setdefault(r[2] % 200_000_000, []).append(r)
+        periodic = max(phases.values(), key=len, default=[])
+        print(f"  {label}: {bins(periodic)}")
+
+
 def ratio_of(a, b):
     return a / b if b else float("nan")
 
@@ -127,6 +185,7 @@ def main():
     d, backend, kernel, idle_s, load_s = sys.argv[1:6]
     obs = load_obs(os.path.join(d, "obs.log"))
     windows, spawn, rss, sixteen, clock, floor_spawn = {}, {}, {}, None, "?", []
+    rss_split, rss_files = None, []
     for line in open(os.path.join(d, "windows.txt")):
         f = line.split()
         if f[0] == "window":
@@ -135,6 +194,10 @@ def main():
             spawn[f[1]] = float(f[2])
         elif f[0] == "rss":
             rss[f[1]] = int(f[3])
+        elif f[0] == "rss-split":
+            rss_split = (int(f[2]), int(f[3]))
+        elif f[0] == "rss-file":
+            rss_files.append((int(f[2]), os.path.basename(f[3])))
         elif f[0] == "floor-spawn":
             t0 = float(f[1])
             first = min((t for t, i, _ in obs if i == f[2] and t > t0), default=None)
@@ -206,6 +269,10 @@ def main():
     w0, w1, s0, s1 = sixteen
     print(f"ystpcsd with 16 modules: idle CPU {100 * (s1 - s0) / 1e9 / (w1 - w0):.2f} %, "
           f"peak RSS {rss['sixteen'] / 1024:.1f} MiB (after pcsctl status and each module's history)")
+    if rss_split:
+        top = sorted(rss_files, reverse=True)[:8]
+        print(f"  resident now: {rss_split[0] / 1024:.1f} MiB its own (anonymous), {rss_split[1] / 1024:.1f} MiB "
+              f"of mapped files: {', '.join(f'{name} {kib / 1024:.2f}' for kib, name in top)} MiB")
     print()
     for subject, name in SUBJECTS:
         for window in ("idle", "load"):
@@ -216,6 +283,9 @@ def main():
                 sender = [(t, int.from_bytes(bytes.fromhex(x)[4:8], "little") / 1000)
                           for t, i, x in obs if i == SENDER and w0 <= t <= w1 and len(x) == 16]
                 explain_late_rounds(path, name, window, stamps, sender)
+            path = os.path.join(d, f"{subject}-{window}.timers")
+            if os.path.exists(path):
+                explain_timer_lateness(path, name, window)
     print()
 
     def goal(text, ok):
