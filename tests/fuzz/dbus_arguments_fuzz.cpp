@@ -13,6 +13,7 @@
 #include <limits>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "check.h"
@@ -90,9 +91,11 @@ bool inside(const SignalDef& sig, double v) {
     return std::isfinite(v) && v >= r.min - slack && v <= r.max + slack;
 }
 
-void check_field(const std::string& name, const SignalDef& sig, double v, const char* what) {
+// `owner`: the frame or mode the field belongs to.
+void check_field(std::string_view owner, const SignalDef& sig, double v, const char* what) {
+    const std::string name = qualified_name(owner, sig);
     FUZZ_CHECK(inside(sig, v), "%s accepted %s = %.17g outside %s", what, name.c_str(), v, format_range(sig).c_str());
-    const auto raw = to_raw(sig, v, name.substr(0, name.rfind('.')));  // the owner: to_raw adds the field
+    const auto raw = to_raw(sig, v, owner);
     FUZZ_CHECK(raw.ok(), "%s accepted %s = %.17g that does not encode: %s", what, name.c_str(), v,
                raw.error().message.c_str());
     const Range r = valid_range(sig);
@@ -132,7 +135,7 @@ void fuzz_mode(FuzzedDataProvider& in) {
     for (std::size_t i = 0; i < def->params.size(); ++i) {
         const double v = r->values[i];
         FUZZ_CHECK(v == params.at(std::string(def->params[i].name)), "mode %s: parameter %zu reordered", mode.c_str(), i);
-        check_field(mode + "." + std::string(def->params[i].name), mode_param_signal(def->params[i]), v, "SetMode");
+        check_field(mode, mode_param_signal(def->params[i]), v, "SetMode");
         FUZZ_CHECK(mode_param_to_raw(*def, i, v).ok(), "SetMode accepted %s.%s = %.17g", mode.c_str(),
                    std::string(def->params[i].name).c_str(), v);
     }
@@ -192,7 +195,7 @@ void fuzz_setting(FuzzedDataProvider& in) {
     for (const auto& sig : frame->signals) {
         const auto it = r->values.find(sig.name);
         FUZZ_CHECK(it != r->values.end(), "setting %s accepted without %s", name.c_str(), std::string(sig.name).c_str());
-        check_field(qualified_name(*frame, sig), sig, it->second, "WriteSetting");
+        check_field(frame->name, sig, it->second, "WriteSetting");
     }
     FUZZ_CHECK(encode_named(*frame, 1, r->values).ok(), "WriteSetting accepted %s, which does not encode", name.c_str());
 }
@@ -217,7 +220,7 @@ void fuzz_protection(FuzzedDataProvider& in) {
         const auto where = engine::find_limit_field(name);
         FUZZ_CHECK(where.has_value(), "SetProtectionLimits accepted '%s'", name.c_str());
         const FrameDef& write = *find_frame(kProtectionSets[where->set - 1].write_pf);
-        check_field(name, write.signals[where->index], v, "SetProtectionLimits");
+        check_field(write.name, write.signals[where->index], v, "SetProtectionLimits");
     }
 }
 
