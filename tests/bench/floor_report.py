@@ -181,16 +181,31 @@ def loop_lateness_p99_ms(path0, path1):
     return None
 
 
-def main():
-    d, backend, kernel, idle_s, load_s = sys.argv[1:6]
-    obs = load_obs(os.path.join(d, "obs.log"))
-    windows, spawn, rss, sixteen, clock, floor_spawn = {}, {}, {}, None, "?", []
-    rss_split, rss_files = None, []
-    for line in open(os.path.join(d, "windows.txt")):
+def read_windows(path):
+    """The measured windows of windows.txt: (subject, window) → [start, end (wall s), vcan0 rx
+    before, after, then CPU ns before/after of the subject, candump and the sender]."""
+    windows = {}
+    for line in open(path):
         f = line.split()
         if f[0] == "window":
             windows[(f[1], f[2])] = [float(x) for x in f[3:5]] + [int(x) for x in f[5:]]
-        elif f[0] == "spawn":
+    return windows
+
+
+def heartbeat_stamps(obs, w0, w1):
+    """When the first module's heartbeat frames reached the bus within [w0, w1]."""
+    return [t for t, i, _ in obs if i == HEARTBEAT[0] and w0 <= t <= w1]
+
+
+def main():
+    d, backend, kernel, idle_s, load_s = sys.argv[1:6]
+    obs = load_obs(os.path.join(d, "obs.log"))
+    windows = read_windows(os.path.join(d, "windows.txt"))
+    spawn, rss, sixteen, clock, floor_spawn = {}, {}, None, "?", []
+    rss_split, rss_files = None, []
+    for line in open(os.path.join(d, "windows.txt")):
+        f = line.split()
+        if f[0] == "spawn":
             spawn[f[1]] = float(f[2])
         elif f[0] == "rss":
             rss[f[1]] = int(f[3])
@@ -279,7 +294,7 @@ def main():
             path = os.path.join(d, f"{subject}-{window}.perf")
             if os.path.exists(path):
                 w0, w1 = windows[(subject, window)][:2]
-                stamps = [t for t, i, _ in obs if i == HEARTBEAT[0] and w0 <= t <= w1]
+                stamps = heartbeat_stamps(obs, w0, w1)
                 sender = [(t, int.from_bytes(bytes.fromhex(x)[4:8], "little") / 1000)
                           for t, i, x in obs if i == SENDER and w0 <= t <= w1 and len(x) == 16]
                 explain_late_rounds(path, name, window, stamps, sender)

@@ -108,13 +108,8 @@ def main():
     kernel_pid = kernel.most_common(1)[0][0]
     print(f"host trace: {len(timeline.events)} scheduler events; guest clock + {1000 * shift:.2f} ms = host clock "
           f"(a UML process runs at {100 * fit:.1f} % of the frames' stamps); UML kernel: host task {kernel_pid}")
-    windows = {}
-    for line in open(os.path.join(d, "windows.txt")):
-        f = line.split()
-        if f[0] == "window":
-            windows[(f[1], f[2])] = (float(f[3]), float(f[4]))
-    for (subject, window), (w0, w1) in windows.items():
-        stamps = [t for t, i, _ in obs if i == floor_report.HEARTBEAT[0] and w0 <= t <= w1]
+    for (subject, window), figures in floor_report.read_windows(os.path.join(d, "windows.txt")).items():
+        stamps = floor_report.heartbeat_stamps(obs, *figures[:2])
         if len(stamps) < 10:
             continue
         late = sorted(((x, t) for t, x in zip(stamps, floor_report.round_lateness_ms(stamps)) if x > 0.5),
