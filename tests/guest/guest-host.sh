@@ -87,7 +87,8 @@ _gh_qemu_present() {
     fi
     kdir=$(cd "$kdir" && pwd -P)
     # An initramfs built from an older init mounts the root as that init did: with 9p's
-    # cache=none, every page a process maps is read from the host again (start-up 4x slower).
+    # cache=none, every page a process maps is read from the host again (start-up several times
+    # slower).
     if [ "$_gh_here/initramfs-init" -nt "$kdir/initrd.gz" ]; then
         _gh_why="the initramfs in $kdir is older than tests/guest/initramfs-init (tests/guest/prepare-kernel $kdir rebuilds it)"
         return 1
